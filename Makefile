@@ -1,0 +1,62 @@
+# qa_app: `make run` serves the app with demo data; `make test` runs every test.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+FLASK := $(VENV)/bin/flask --app wsgi
+PORT ?= 5000
+GOVUK := node_modules/govuk-frontend/dist/govuk
+STATIC := qa_app/static/govuk
+
+.PHONY: run test test-sqlite test-postgres test-browser install assets system-test-deps migrate clean
+
+$(VENV)/.installed: pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[test]'
+	touch $@
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+$(STATIC)/.copied: node_modules/.installed
+	rm -rf $(STATIC) && mkdir -p $(STATIC)
+	cp $(GOVUK)/govuk-frontend.min.css $(GOVUK)/govuk-frontend.min.js $(STATIC)/
+	cp -r $(GOVUK)/assets $(STATIC)/assets
+	touch $@
+
+install: $(VENV)/.installed node_modules/.installed
+assets: $(STATIC)/.copied
+
+migrate: install
+	$(FLASK) db upgrade
+	$(FLASK) templates sync
+
+run: install assets migrate
+	$(FLASK) demo
+	@echo "Serving on http://127.0.0.1:$(PORT)"
+	$(FLASK) run --host 127.0.0.1 --port $(PORT)
+
+# Debian's chromium (browser tests) and PostgreSQL (the suite runs on it too), when missing.
+system-test-deps:
+	@missing=""; \
+	command -v chromium >/dev/null || missing="$$missing chromium"; \
+	ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing="$$missing postgresql"; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    echo "Installing$$missing"; apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
+	  else echo "Please install:$$missing (Debian packages)"; exit 1; fi; \
+	fi
+
+test: install assets system-test-deps
+	$(MAKE) test-sqlite
+	$(MAKE) test-postgres
+
+test-sqlite:
+	$(PY) -m pytest -q -p no:cacheprovider
+
+test-postgres:
+	tests/with_postgres.sh $(PY) -m pytest -q -p no:cacheprovider -m "not browser"
+
+clean:
+	rm -rf $(VENV) node_modules $(STATIC) instance

@@ -1,0 +1,62 @@
+"""Configuration classes. Every setting that differs between machines comes from the environment."""
+
+import os
+from pathlib import Path
+
+BASE_DIR = Path(__file__).resolve().parent
+DEFAULT_SECRET_KEY = "dev-only-not-secret"
+
+
+def _default_database_url() -> str:
+    instance = BASE_DIR / "instance"
+    return f"sqlite:///{instance / 'qa_app.sqlite'}"
+
+
+class Config:
+    SECRET_KEY = os.environ.get("SECRET_KEY", DEFAULT_SECRET_KEY)
+    SQLALCHEMY_DATABASE_URI = os.environ.get("DATABASE_URL") or _default_database_url()
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
+    TEMPLATES_DIR = os.environ.get("AUDIT_TEMPLATES_DIR", str(BASE_DIR / "audit_templates"))
+    MAX_CONTENT_LENGTH = int(os.environ.get("MAX_UPLOAD_MB", "10")) * 1024 * 1024
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    REMEMBER_COOKIE_HTTPONLY = True
+    WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the session; audits take time to write
+    # argon2id parameters (argon2-cffi's defaults: about 0.05-0.1 s a hash)
+    ARGON2_TIME_COST = 3
+    ARGON2_MEMORY_COST = 65536
+    SMTP_HOST = os.environ.get("SMTP_HOST", "")
+    SERVICE_NAME = os.environ.get("SERVICE_NAME", "Case file audit")
+    PAGE_SIZE = 50
+
+
+class DevelopmentConfig(Config):
+    DEBUG = False
+
+
+class ProductionConfig(Config):
+    SESSION_COOKIE_SECURE = True
+    REMEMBER_COOKIE_SECURE = True
+
+    @classmethod
+    def check(cls) -> None:
+        key = os.environ.get("SECRET_KEY", "")
+        if not key or key == DEFAULT_SECRET_KEY or len(key) < 32:
+            raise RuntimeError(
+                "SECRET_KEY must be set to a random value of at least 32 characters in production "
+                "(for example: python -c 'import secrets; print(secrets.token_hex(32))')."
+            )
+
+
+class TestConfig(Config):
+    TESTING = True
+    SECRET_KEY = "test-secret"
+    ARGON2_TIME_COST = 1
+    ARGON2_MEMORY_COST = 1024
+
+
+CONFIGS = {
+    "development": DevelopmentConfig,
+    "production": ProductionConfig,
+    "test": TestConfig,
+}

@@ -1,0 +1,96 @@
+"""qa_app: case-file audit and quality assurance for children's social care."""
+
+import os
+
+from flask import Flask, send_from_directory
+
+from config import CONFIGS
+
+
+def create_app(config_name: str | None = None, overrides: dict | None = None) -> Flask:
+    """Build the app. `config_name` defaults to $QA_ENV ("development", "production" or "test")."""
+    config_name = config_name or os.environ.get("QA_ENV", "development")
+    config_class = CONFIGS[config_name]
+    if hasattr(config_class, "check"):
+        config_class.check()
+
+    app = Flask(__name__, instance_relative_config=True)
+    app.config.from_object(config_class)
+    app.config.update(overrides or {})
+    os.makedirs(app.instance_path, exist_ok=True)
+
+    register_extensions(app)
+    register_blueprints(app)
+    register_template_helpers(app)
+    from qa_app.errors import register_errorhandlers
+
+    register_errorhandlers(app)
+    from qa_app.cli import register_commands
+
+    register_commands(app)
+    check_templates_on_start(app)
+    return app
+
+
+def register_extensions(app: Flask) -> None:
+    from qa_app.extensions import csrf, db, login_manager, migrate
+    from qa_app import models  # noqa: F401  (every model registered before Alembic looks)
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=os.path.join(os.path.dirname(app.root_path), "migrations"),
+                     render_as_batch=True, compare_type=True)
+    csrf.init_app(app)
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.sign_in"
+    login_manager.login_message = "Sign in to continue."
+    login_manager.login_message_category = "info"
+    login_manager.session_protection = "strong"
+
+    from qa_app.auth.services import load_user
+
+    login_manager.user_loader(load_user)
+
+
+def register_blueprints(app: Flask) -> None:
+    from qa_app.auth.views import bp as auth_bp
+    from qa_app.audits.views import bp as audits_bp
+    from qa_app.cases.views import bp as cases_bp
+    from qa_app.dashboard import bp as dashboard_bp
+    from qa_app.rounds.views import bp as rounds_bp
+
+    for blueprint in (auth_bp, dashboard_bp, cases_bp, rounds_bp, audits_bp):
+        app.register_blueprint(blueprint)
+
+    govuk_assets = os.path.join(app.root_path, "static", "govuk", "assets")
+
+    @app.route("/assets/<path:filename>")
+    def govuk_asset(filename: str):
+        # GOV.UK Frontend's stylesheet asks for its fonts and images under /assets.
+        return send_from_directory(govuk_assets, filename, max_age=86400)
+
+
+def register_template_helpers(app: Flask) -> None:
+    from govuk_frontend_wtf.main import WTFormsHelpers
+    from jinja2 import ChoiceLoader, PackageLoader, PrefixLoader
+
+    from qa_app.presentation import register
+
+    app.jinja_loader = ChoiceLoader([
+        app.jinja_loader,
+        PrefixLoader({
+            "govuk_frontend_jinja": PackageLoader("govuk_frontend_jinja"),
+            "govuk_frontend_wtf": PackageLoader("govuk_frontend_wtf"),
+        }),
+    ])
+    WTFormsHelpers(app)
+    register(app)
+
+
+def check_templates_on_start(app: Flask) -> None:
+    """Name every bad template file when the app starts; the good ones still work."""
+    from qa_app.audit_forms.schema import load_directory
+
+    _templates, problems = load_directory(app.config["TEMPLATES_DIR"])
+    app.config["TEMPLATE_PROBLEMS"] = problems
+    for problem in problems:
+        app.logger.error("Audit template problem: %s", problem)

@@ -1,0 +1,69 @@
+"""Storing template files as immutable versions in the database."""
+
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+
+from qa_app.audit_forms.models import TemplateVersion
+from qa_app.audit_forms.schema import TemplateInvalid, TemplateProblem, load_directory
+from qa_app.extensions import db
+from qa_app.history.services import record
+
+
+@dataclass
+class SyncResult:
+    added: list[str]
+    unchanged: list[str]
+    problems: list[TemplateProblem]
+
+
+def sync_templates(directory: str, actor=None) -> SyncResult:
+    """Store every valid template file whose content is new; bad files are reported, not stored.
+
+    A version already stored (same content hash) is left as it is; the newest version of each
+    key becomes the current one. Nothing is ever updated in place or deleted.
+    """
+    templates, problems = load_directory(directory)
+    result = SyncResult(added=[], unchanged=[], problems=problems)
+    for template in templates:
+        digest = template.content_hash()
+        existing = db.session.scalar(sa.select(TemplateVersion).where(TemplateVersion.content_hash == digest))
+        if existing is not None:
+            result.unchanged.append(template.key)
+            if not existing.current:
+                _make_current(existing)
+            continue
+        version = TemplateVersion(
+            key=template.key, version_label=template.version, title=template.title,
+            content_hash=digest, definition=template.to_storage_dict(), current=True,
+        )
+        db.session.add(version)
+        db.session.flush()
+        _make_current(version)
+        record(actor, "template.synced", version, key=template.key, version=template.version, hash=digest)
+        result.added.append(template.key)
+    return result
+
+
+def _make_current(version: TemplateVersion) -> None:
+    db.session.execute(
+        sa.update(TemplateVersion)
+        .where(TemplateVersion.key == version.key, TemplateVersion.id != version.id)
+        .values(current=False)
+    )
+    version.current = True
+
+
+def current_versions() -> list[TemplateVersion]:
+    return list(db.session.scalars(
+        sa.select(TemplateVersion).where(TemplateVersion.current.is_(True)).order_by(TemplateVersion.title)
+    ))
+
+
+def current_version(key: str) -> TemplateVersion | None:
+    return db.session.scalar(
+        sa.select(TemplateVersion).where(TemplateVersion.key == key, TemplateVersion.current.is_(True))
+    )
+
+
+__all__ = ["SyncResult", "TemplateInvalid", "current_version", "current_versions", "sync_templates"]

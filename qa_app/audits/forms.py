@@ -1,0 +1,113 @@
+"""The audit form, built from the template version: a registry maps each question type to a field."""
+
+from collections.abc import Callable
+from decimal import Decimal
+
+from flask_wtf import FlaskForm
+from govuk_frontend_wtf.wtforms_widgets import (
+    GovCheckboxInput, GovDateInput, GovRadioInput, GovTextArea, GovTextInput,
+)
+from wtforms import BooleanField, DateField, DecimalField, Field, HiddenField, RadioField, TextAreaField
+from wtforms.validators import Length, Optional
+
+from qa_app.audit_forms.schema import YES_PARTLY_NO, AuditTemplate, Question
+
+MAX_TEXT = 20_000
+
+
+def _grade_field(question: Question, template: AuditTemplate) -> Field:
+    return RadioField(question.text, widget=GovRadioInput(), coerce=_optional_int,
+                      choices=[(g.value, g.label) for g in template.scale.grades],
+                      validators=[Optional()], description=question.guidance)
+
+
+def _yes_partly_no_field(question: Question, _template: AuditTemplate) -> Field:
+    return RadioField(question.text, widget=GovRadioInput(), choices=list(YES_PARTLY_NO),
+                      validators=[Optional()], description=question.guidance)
+
+
+def _choice_field(question: Question, _template: AuditTemplate) -> Field:
+    return RadioField(question.text, widget=GovRadioInput(), choices=[(c, c) for c in question.choices],
+                      validators=[Optional()], description=question.guidance)
+
+
+def _text_field(question: Question, _template: AuditTemplate) -> Field:
+    return TextAreaField(question.text, widget=GovTextArea(), description=question.guidance,
+                         validators=[Optional(), Length(max=MAX_TEXT)])
+
+
+def _date_field(question: Question, _template: AuditTemplate) -> Field:
+    return DateField(question.text, widget=GovDateInput(), format="%d %m %Y", description=question.guidance,
+                     validators=[Optional()])
+
+
+def _number_field(question: Question, _template: AuditTemplate) -> Field:
+    return DecimalField(question.text, widget=GovTextInput(), description=question.guidance,
+                        validators=[Optional()])
+
+
+QUESTION_FIELDS: dict[str, Callable[[Question, AuditTemplate], Field]] = {
+    "grade": _grade_field,
+    "yes_partly_no": _yes_partly_no_field,
+    "choice": _choice_field,
+    "text": _text_field,
+    "date": _date_field,
+    "number": _number_field,
+}
+
+
+def _optional_int(value):
+    if value in (None, "", "None"):
+        return None
+    return int(value)
+
+
+def answer_field(key: str) -> str:
+    return f"q_{key}"
+
+
+def evidence_field(key: str) -> str:
+    return f"e_{key}"
+
+
+class _AuditFormBase(FlaskForm):
+    version = HiddenField()
+    overall_summary = TextAreaField("Summary of findings", widget=GovTextArea(),
+                                    description="What is working well, what needs to change, and why.",
+                                    validators=[Optional(), Length(max=MAX_TEXT)])
+    immediate_risk = BooleanField("A child on this case file is at immediate risk", widget=GovCheckboxInput())
+    immediate_risk_reason = TextAreaField("Why the child is at immediate risk", widget=GovTextArea(),
+                                          validators=[Optional(), Length(max=MAX_TEXT)])
+
+
+def build_audit_form(template: AuditTemplate, **kwargs) -> FlaskForm:
+    """A form class for this template version, instantiated with `kwargs` (formdata, data …)."""
+    attrs = {
+        "overall_grade": RadioField(
+            "Overall grade for this case file", widget=GovRadioInput(), coerce=_optional_int,
+            choices=[(g.value, g.label) for g in template.scale.grades], validators=[Optional()],
+            description="It can be no better than the grade of any limiting question.",
+        )
+    }
+    for question in template.questions():
+        attrs[answer_field(question.key)] = QUESTION_FIELDS[question.type](question, template)
+        if question.type in ("grade", "yes_partly_no", "choice"):
+            attrs[evidence_field(question.key)] = TextAreaField(
+                "Evidence", widget=GovTextArea(), validators=[Optional(), Length(max=MAX_TEXT)],
+                description="What in the case file supports this answer.",
+            )
+    form_class = type("AuditForm", (_AuditFormBase,), attrs)
+    return form_class(**kwargs)
+
+
+def answers_from_form(form, template: AuditTemplate) -> dict[str, dict]:
+    """{question_key: {"value": ..., "evidence": ...}} from a submitted form (empty answers included)."""
+    result = {}
+    for question in template.questions():
+        value = form[answer_field(question.key)].data
+        if isinstance(value, Decimal):
+            value = format(value.normalize(), "f")
+        evidence_name = evidence_field(question.key)
+        evidence = form[evidence_name].data if evidence_name in form else ""
+        result[question.key] = {"value": value, "evidence": (evidence or "").strip()}
+    return result

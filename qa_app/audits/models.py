@@ -1,0 +1,89 @@
+"""Audits of case files and their answers."""
+
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from qa_app.audit_forms.models import TemplateVersion
+from qa_app.audits.workflow import AuditStatus, SUBMITTED_STATES
+from qa_app.auth.models import User
+from qa_app.cases.models import CaseFile
+from qa_app.db import Base, utcnow
+from qa_app.rounds.models import AuditRound
+
+_submitted_sql = ", ".join(f"'{s.value}'" for s in SUBMITTED_STATES)
+
+
+class Audit(Base):
+    __tablename__ = "audits"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    round_id: Mapped[int] = mapped_column(sa.ForeignKey("audit_rounds.id"), index=True)
+    case_file_id: Mapped[int] = mapped_column(sa.ForeignKey("case_files.id"), index=True)
+    template_version_id: Mapped[int] = mapped_column(sa.ForeignKey("template_versions.id"))
+    auditor_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"), index=True)
+    status: Mapped[str] = mapped_column(sa.String(16), default=AuditStatus.NOT_STARTED, index=True)
+    overall_grade: Mapped[int | None]
+    overall_summary: Mapped[str] = mapped_column(sa.Text, default="")
+    immediate_risk: Mapped[bool] = mapped_column(default=False)
+    immediate_risk_reason: Mapped[str] = mapped_column(sa.Text, default="")
+    sampled_by: Mapped[str] = mapped_column(sa.String(8), default="rule")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    started_at: Mapped[datetime | None]
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    submitted_at: Mapped[datetime | None] = mapped_column(index=True)
+    # Optimistic locking: every save bumps it; a save from an older page is refused.
+    version: Mapped[int] = mapped_column(default=1)
+
+    round: Mapped[AuditRound] = relationship(lazy="joined")
+    case_file: Mapped[CaseFile] = relationship(lazy="joined")
+    template_version: Mapped[TemplateVersion] = relationship()
+    auditor: Mapped[User | None] = relationship(foreign_keys=[auditor_id])
+    updated_by: Mapped[User | None] = relationship(foreign_keys=[updated_by_id])
+    answers: Mapped[list["Answer"]] = relationship(
+        back_populates="audit", cascade="all, delete-orphan", lazy="selectin"
+    )
+
+    __mapper_args__ = {"version_id_col": version}
+    __table_args__ = (
+        sa.UniqueConstraint("round_id", "case_file_id", name="uq_audits_round_case"),
+        sa.CheckConstraint(
+            "status IN (" + ", ".join(f"'{s.value}'" for s in AuditStatus) + ")", name="known_status"
+        ),
+        sa.CheckConstraint(
+            f"status NOT IN ({_submitted_sql}) OR (overall_grade IS NOT NULL AND submitted_at IS NOT NULL)",
+            name="submitted_has_grade",
+        ),
+        sa.CheckConstraint("NOT immediate_risk OR immediate_risk_reason <> ''", name="risk_has_reason"),
+        sa.CheckConstraint("sampled_by IN ('rule', 'hand')", name="known_sampled_by"),
+    )
+
+    @property
+    def template(self):
+        return self.template_version.template
+
+    def answer_map(self) -> dict[str, "Answer"]:
+        return {answer.question_key: answer for answer in self.answers}
+
+
+class Answer(Base):
+    __tablename__ = "answers"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    audit_id: Mapped[int] = mapped_column(sa.ForeignKey("audits.id", ondelete="CASCADE"))
+    question_key: Mapped[str] = mapped_column(sa.String(80))
+    # A graded answer is kept as the scale value, so reports can aggregate it in SQL.
+    grade: Mapped[int | None]
+    # Every other answer as text: yes/partly/no/na, a choice, free text, an ISO date or a number.
+    value: Mapped[str] = mapped_column(sa.Text, default="")
+    evidence: Mapped[str] = mapped_column(sa.Text, default="")
+
+    audit: Mapped[Audit] = relationship(back_populates="answers")
+
+    __table_args__ = (sa.UniqueConstraint("audit_id", "question_key", name="uq_answers_audit_question"),)
+
+    @property
+    def is_empty(self) -> bool:
+        return self.grade is None and not self.value and not self.evidence

@@ -1,0 +1,97 @@
+"""Users, their roles and teams."""
+
+import enum
+from datetime import datetime
+
+import sqlalchemy as sa
+from flask_login import UserMixin
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from qa_app.db import Base, utcnow
+
+
+class Role(enum.StrEnum):
+    AUDITOR = "auditor"
+    MODERATOR = "moderator"
+    QA_LEAD = "qa_lead"
+    IRO = "iro"
+    PRACTITIONER = "practitioner"
+    VIEWER = "viewer"
+    ADMIN = "admin"
+
+    @property
+    def label(self) -> str:
+        return ROLE_LABELS[self]
+
+
+ROLE_LABELS = {
+    Role.AUDITOR: "Auditor",
+    Role.MODERATOR: "Moderator",
+    Role.QA_LEAD: "QA lead",
+    Role.IRO: "Independent reviewing officer",
+    Role.PRACTITIONER: "Practitioner",
+    Role.VIEWER: "Viewer",
+    Role.ADMIN: "Administrator",
+}
+
+
+class Team(Base):
+    __tablename__ = "teams"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(sa.String(120), unique=True)
+    service_area: Mapped[str] = mapped_column(sa.String(120), default="")
+
+    def __repr__(self) -> str:
+        return f"<Team {self.name}>"
+
+
+class User(UserMixin, Base):
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(sa.String(254), unique=True)
+    display_name: Mapped[str] = mapped_column(sa.String(120))
+    password_hash: Mapped[str | None] = mapped_column(sa.String(255))
+    team_id: Mapped[int | None] = mapped_column(sa.ForeignKey("teams.id"), index=True)
+    active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Changes when the password changes or the user signs out, so old session cookies stop working.
+    session_token: Mapped[str] = mapped_column(sa.String(64))
+
+    team: Mapped[Team | None] = relationship()
+    role_rows: Mapped[list["UserRole"]] = relationship(
+        back_populates="user", cascade="all, delete-orphan", lazy="selectin"
+    )
+
+    @property
+    def roles(self) -> frozenset[Role]:
+        return frozenset(Role(row.role) for row in self.role_rows)
+
+    def has_role(self, *roles: Role) -> bool:
+        return bool(self.roles.intersection(roles))
+
+    @property
+    def is_active(self) -> bool:  # Flask-Login
+        return self.active
+
+    def get_id(self) -> str:  # Flask-Login: the id and the session token together
+        return f"{self.id}:{self.session_token}"
+
+    def __repr__(self) -> str:
+        return f"<User {self.email}>"
+
+
+class UserRole(Base):
+    __tablename__ = "user_roles"
+
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    role: Mapped[str] = mapped_column(sa.String(20), primary_key=True)
+
+    user: Mapped[User] = relationship(back_populates="role_rows")
+
+    __table_args__ = (
+        sa.CheckConstraint(
+            "role IN (" + ", ".join(f"'{r.value}'" for r in Role) + ")", name="known_role"
+        ),
+    )

@@ -1,0 +1,114 @@
+"""Accounts: creating users, checking passwords, loading the signed-in user."""
+
+import secrets
+
+import sqlalchemy as sa
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from flask import current_app
+
+from qa_app.auth.models import Role, Team, User, UserRole
+from qa_app.errors import ValidationFailed
+from qa_app.extensions import db
+from qa_app.history.services import record
+
+# Verifying against this keeps a wrong email as slow as a wrong password.
+_DUMMY_HASH: dict[tuple[int, int], str] = {}
+
+
+def _hasher() -> PasswordHasher:
+    return PasswordHasher(
+        time_cost=current_app.config["ARGON2_TIME_COST"],
+        memory_cost=current_app.config["ARGON2_MEMORY_COST"],
+    )
+
+
+def hash_password(password: str) -> str:
+    return _hasher().hash(password)
+
+
+def normalise_email(email: str) -> str:
+    return email.strip().lower()
+
+
+def get_or_create_team(name: str) -> Team:
+    name = " ".join(name.split())
+    team = db.session.scalar(sa.select(Team).where(sa.func.lower(Team.name) == name.lower()))
+    if team is None:
+        team = Team(name=name)
+        db.session.add(team)
+        db.session.flush()
+    return team
+
+
+def create_user(
+    *, email: str, roles: list[Role], display_name: str | None = None, team: Team | None = None,
+    password: str | None = None, active: bool = True, actor: User | None = None,
+) -> User:
+    """Create an account. ValidationFailed when the email is malformed or taken, or roles are empty."""
+    email = normalise_email(email)
+    problems = []
+    if "@" not in email or email.startswith("@") or email.endswith("@") or " " in email:
+        problems.append(("email", f"'{email}' is not an email address."))
+    elif db.session.scalar(sa.select(User.id).where(User.email == email)) is not None:
+        problems.append(("email", f"An account with the email {email} already exists."))
+    if not roles:
+        problems.append(("roles", "Give the user at least one role."))
+    if password is not None and len(password) < 12:
+        problems.append(("password", "The password must be at least 12 characters long."))
+    if problems:
+        raise ValidationFailed(problems)
+    user = User(
+        email=email,
+        display_name=display_name or email.split("@")[0].replace(".", " ").title(),
+        team=team,
+        password_hash=hash_password(password) if password else None,
+        active=active,
+        session_token=secrets.token_hex(16),
+    )
+    user.role_rows = [UserRole(role=Role(role).value) for role in sorted(set(roles))]
+    db.session.add(user)
+    record(actor, "user.created", user, email=email, roles=sorted(r.value for r in roles),
+           team=team.name if team else None, active=active)
+    return user
+
+
+def set_password(user: User, password: str, actor: User | None = None) -> None:
+    user.password_hash = hash_password(password)
+    user.session_token = secrets.token_hex(16)
+    record(actor, "user.password_changed", user)
+
+
+def authenticate(email: str, password: str) -> User | None:
+    """The active user with this email and password, or None (same work either way)."""
+    user = db.session.scalar(sa.select(User).where(User.email == normalise_email(email)))
+    hasher = _hasher()
+    key = (hasher.time_cost, hasher.memory_cost)
+    if key not in _DUMMY_HASH:
+        _DUMMY_HASH[key] = hasher.hash(secrets.token_hex(8))
+    stored = user.password_hash if user is not None and user.password_hash else _DUMMY_HASH[key]
+    try:
+        hasher.verify(stored, password)
+    except (VerificationError, InvalidHashError):
+        return None
+    if user is None or not user.active or not user.password_hash:
+        return None
+    if hasher.check_needs_rehash(user.password_hash):
+        user.password_hash = hasher.hash(password)
+    return user
+
+
+def load_user(user_id: str) -> User | None:
+    """Flask-Login's loader: the id and session token must both match."""
+    ident, _, token = user_id.partition(":")
+    if not ident.isdigit() or not token:
+        return None
+    user = db.session.get(User, int(ident))
+    if user is None or not secrets.compare_digest(user.session_token, token):
+        return None
+    return user
+
+
+def end_sessions(user: User) -> None:
+    """Sign the user out everywhere: every cookie carrying the old token stops working."""
+    user.session_token = secrets.token_hex(16)

@@ -1,0 +1,167 @@
+"""Command-line interface: `flask --app wsgi …` (or the `qa` script)."""
+
+import json
+import secrets
+import sys
+from pathlib import Path
+
+import click
+import sqlalchemy as sa
+from flask import Flask, current_app
+from flask.cli import FlaskGroup
+
+from qa_app.auth.models import Role, User
+from qa_app.extensions import db
+
+
+def register_commands(app: Flask) -> None:
+    app.cli.add_command(templates_cli)
+    app.cli.add_command(users_cli)
+    app.cli.add_command(cases_cli)
+    from qa_app.demo import demo_command
+
+    app.cli.add_command(demo_command)
+
+
+def main() -> None:
+    from qa_app import create_app
+
+    FlaskGroup(create_app=create_app)()
+
+
+# --- templates -------------------------------------------------------------------------------
+
+@click.group("templates", help="Check, store and show audit templates.")
+def templates_cli() -> None:
+    pass
+
+
+@templates_cli.command("check", help="Validate every template file; list every problem.")
+@click.option("--dir", "directory", default=None, help="Folder of templates (default: audit_templates/).")
+def templates_check(directory: str | None) -> None:
+    from qa_app.audit_forms.schema import load_directory
+
+    templates, problems = load_directory(directory or current_app.config["TEMPLATES_DIR"])
+    for problem in problems:
+        click.echo(str(problem), err=True)
+    if problems:
+        click.echo(f"{len(problems)} problem(s) found; {len(templates)} template(s) valid.", err=True)
+        sys.exit(1)
+    click.echo(f"{len(templates)} template(s) valid: {', '.join(t.key for t in templates)}")
+
+
+@templates_cli.command("sync", help="Store each valid template as an immutable version.")
+@click.option("--dir", "directory", default=None)
+def templates_sync(directory: str | None) -> None:
+    from qa_app.audit_forms.services import sync_templates
+
+    result = sync_templates(directory or current_app.config["TEMPLATES_DIR"])
+    db.session.commit()
+    for problem in result.problems:
+        click.echo(str(problem), err=True)
+    click.echo(f"stored {len(result.added)} new version(s), {len(result.unchanged)} unchanged"
+               + (f"; {len(result.problems)} problem(s), bad files not stored" if result.problems else ""))
+    if result.problems:
+        sys.exit(1)
+
+
+@templates_cli.command("show", help="Show the current stored version of a template.")
+@click.argument("key")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+def templates_show(key: str, as_json: bool) -> None:
+    from qa_app.audit_forms.services import current_version
+
+    version = current_version(key)
+    if version is None:
+        click.echo(f"No template with the key '{key}' has been synced. Run `templates sync` first.", err=True)
+        sys.exit(1)
+    template = version.template
+    if as_json:
+        click.echo(json.dumps(template.to_json_dict(), indent=2, ensure_ascii=False))
+        return
+    click.echo(f"{template.title} ({template.key}, version {template.version}, {version.content_hash[:12]})")
+    for section in template.sections:
+        click.echo(f"  {section.title}")
+        for question in section.questions:
+            flags = [question.type] + (["limiting"] if question.limiting else []) + (
+                ["required"] if question.required else [])
+            click.echo(f"    - {question.key}: {question.text} [{', '.join(flags)}]")
+
+
+# --- users -----------------------------------------------------------------------------------
+
+@click.group("users", help="Manage user accounts.")
+def users_cli() -> None:
+    pass
+
+
+@users_cli.command("create", help="Create a user. Asks for the password, or generates one.")
+@click.option("--email", required=True)
+@click.option("--role", "roles", multiple=True, required=True,
+              type=click.Choice([r.value for r in Role]), help="Repeat for several roles.")
+@click.option("--team", default=None, help="Team name (created if new).")
+@click.option("--name", "display_name", default=None, help="Display name.")
+@click.option("--generate-password", is_flag=True, help="Generate a password and print it.")
+def users_create(email, roles, team, display_name, generate_password) -> None:
+    from qa_app.auth.services import create_user, get_or_create_team
+    from qa_app.errors import ValidationFailed
+
+    generated = generate_password or not sys.stdin.isatty()
+    if generated:
+        password = secrets.token_urlsafe(15)
+    else:
+        password = click.prompt("Password (at least 12 characters; leave empty to generate one)",
+                                hide_input=True, confirmation_prompt=True, default="", show_default=False)
+        if not password:
+            generated, password = True, secrets.token_urlsafe(15)
+    try:
+        user = create_user(email=email, roles=[Role(r) for r in roles], display_name=display_name,
+                           team=get_or_create_team(team) if team else None, password=password)
+    except ValidationFailed as error:
+        db.session.rollback()
+        for _, message in error.problems:
+            click.echo(message, err=True)
+        sys.exit(1)
+    db.session.commit()
+    click.echo(f"Created {user.email} with role(s) {', '.join(sorted(roles))}"
+               + (f" in team {user.team.name}" if user.team else ""))
+    if generated:
+        click.echo(f"Password: {password}")
+
+
+@users_cli.command("list", help="List users and their roles.")
+def users_list() -> None:
+    for user in db.session.scalars(sa.select(User).order_by(User.email)):
+        click.echo(f"{user.email}\t{','.join(sorted(r.value for r in user.roles))}\t"
+                   f"{user.team.name if user.team else ''}\t{'active' if user.active else 'inactive'}")
+
+
+# --- cases -----------------------------------------------------------------------------------
+
+@click.group("cases", help="Case files.")
+def cases_cli() -> None:
+    pass
+
+
+@cases_cli.command("import", help="Import a case list (CSV or XLSX). All or nothing.")
+@click.argument("path", type=click.Path(dir_okay=False))
+@click.option("--close-missing", is_flag=True, help="Mark open case files not in the list as closed.")
+def cases_import(path: str, close_missing: bool) -> None:
+    from qa_app.cases.importing import ImportRejected, import_cases
+
+    file = Path(path)
+    try:
+        data = file.read_bytes()
+    except OSError as error:
+        click.echo(f"Cannot read {path}: {error.strerror}", err=True)
+        sys.exit(1)
+    try:
+        result = import_cases(data, file.name, actor=None, close_missing=close_missing)
+    except ImportRejected as error:
+        db.session.rollback()
+        for problem in error.problems:
+            click.echo(problem, err=True)
+        click.echo(f"Nothing imported: {len(error.problems)} problem(s).", err=True)
+        sys.exit(1)
+    db.session.commit()
+    click.echo(result.summary())

@@ -1,0 +1,126 @@
+"""`demo`: realistic synthetic data for trying the service. Idempotent; no real names."""
+
+import random
+from datetime import date, timedelta
+
+import click
+import sqlalchemy as sa
+from flask import current_app
+
+from qa_app.audit_forms.services import current_version, sync_templates
+from qa_app.auth.models import Role, User
+from qa_app.auth.services import create_user, get_or_create_team
+from qa_app.cases.models import FACTORS, CaseFactor, CaseFile
+from qa_app.extensions import db
+from qa_app.rounds import services as rounds
+from qa_app.rounds.models import AuditRound
+from qa_app.rounds.sampling import SampleRule
+
+DEMO_PASSWORD = "demo-password-2026"
+TEAMS = {
+    # team: (service area, case types with weights)
+    "Front door and MASH": ("Early help and front door", {"EH": 5, "CIN": 3, "PF": 1}),
+    "Assessment": ("Children in need and protection", {"CIN": 5, "CP": 3}),
+    "CIN and CP hub North": ("Children in need and protection", {"CIN": 5, "CP": 4}),
+    "CIN and CP hub South": ("Children in need and protection", {"CIN": 5, "CP": 4}),
+    "Looked-after children": ("Children in care", {"CLA": 10, "PF": 1}),
+    "Leaving care": ("Children in care", {"CL": 10}),
+}
+TEAM_SIZES = {"Front door and MASH": 180, "Assessment": 200, "CIN and CP hub North": 250,
+              "CIN and CP hub South": 250, "Looked-after children": 200, "Leaving care": 120}
+USERS = [
+    ("qa.lead@example.org", "Quality assurance lead", [Role.QA_LEAD, Role.MODERATOR], None),
+    ("moderator@example.org", "Service manager (moderator)", [Role.MODERATOR, Role.AUDITOR], "Assessment"),
+    ("tm.mash@example.org", "Team manager, front door", [Role.AUDITOR], "Front door and MASH"),
+    ("tm.assessment@example.org", "Team manager, assessment", [Role.AUDITOR], "Assessment"),
+    ("tm.north@example.org", "Team manager, hub north", [Role.AUDITOR], "CIN and CP hub North"),
+    ("tm.south@example.org", "Team manager, hub south", [Role.AUDITOR], "CIN and CP hub South"),
+    ("tm.lac@example.org", "Team manager, looked-after children", [Role.AUDITOR], "Looked-after children"),
+    ("tm.leaving@example.org", "Team manager, leaving care", [Role.AUDITOR], "Leaving care"),
+    ("iro@example.org", "Independent reviewing officer", [Role.IRO], None),
+    ("social.worker@example.org", "Social worker, hub north", [Role.PRACTITIONER], "CIN and CP hub North"),
+    ("viewer@example.org", "Improvement board member", [Role.VIEWER], None),
+    ("admin@example.org", "System administrator", [Role.ADMIN], None),
+]
+ROUND_NAME = "Demo: monthly CIN and CP audit"
+
+
+@click.command("demo", help="Load synthetic demo data (teams, users, about 1,200 case files, one round).")
+@click.option("--seed", default=2026, show_default=True, help="Random seed for the synthetic data.")
+def demo_command(seed: int) -> None:
+    created = load_demo(seed)
+    db.session.commit()
+    if created:
+        click.echo("Demo data loaded.")
+    else:
+        click.echo("Demo data already present; nothing changed.")
+    click.echo(f"Demo sign-ins (password for all: {DEMO_PASSWORD}):")
+    for email, name, roles, _team in USERS:
+        click.echo(f"  {email:32} {', '.join(r.value for r in roles)}")
+
+
+def load_demo(seed: int) -> bool:
+    """Create the demo data unless it is there already. Returns True when it created it."""
+    if db.session.scalar(sa.select(User.id).where(User.email == USERS[0][0])) is not None:
+        return False
+    rng = random.Random(seed)
+    sync_templates(current_app.config["TEMPLATES_DIR"])
+    teams = {}
+    for name, (area, _types) in TEAMS.items():
+        team = get_or_create_team(name)
+        team.service_area = area
+        teams[name] = team
+    for email, display_name, roles, team in USERS:
+        create_user(email=email, display_name=display_name, roles=roles,
+                    team=teams[team] if team else None, password=DEMO_PASSWORD)
+    _make_cases(rng, teams)
+    db.session.flush()
+    _make_round(seed)
+    return True
+
+
+def _make_cases(rng: random.Random, teams: dict) -> None:
+    today = date.today()
+    used = set()
+    workers = [f"Worker {letter}{n}" for letter in "ABCDEFGH" for n in range(1, 6)]
+    factor_weights = {"domestic_abuse": 30, "neglect": 25, "parental_mental_health": 20,
+                      "substance_misuse": 15, "exploitation": 6, "missing": 5, "physical_abuse": 8,
+                      "sexual_abuse": 3, "emotional_abuse": 10, "disability": 6, "young_carer": 3,
+                      "unaccompanied_asylum_seeking": 2}
+    for team_name, count in TEAM_SIZES.items():
+        types = TEAMS[team_name][1]
+        for _ in range(count):
+            reference = f"P{rng.randrange(100000, 999999)}"
+            while reference in used:
+                reference = f"P{rng.randrange(100000, 999999)}"
+            used.add(reference)
+            case_type = rng.choices(list(types), weights=list(types.values()))[0]
+            age_days = rng.randrange(18 * 365 + 1, 21 * 365) if case_type == "CL" else (
+                rng.randrange(30, 18 * 365 - 30))
+            opened = today - timedelta(days=rng.randrange(14, min(age_days, 5 * 365)))
+            case = CaseFile(reference=reference, case_type=case_type, team=teams[team_name],
+                            allocated_worker=rng.choice(workers),
+                            date_of_birth=today - timedelta(days=age_days), open_date=opened)
+            n_factors = rng.choices([0, 1, 2, 3], weights=[2, 4, 3, 1])[0]
+            chosen = set()
+            while len(chosen) < n_factors:
+                chosen.add(rng.choices(list(factor_weights), weights=list(factor_weights.values()))[0])
+            case.factor_rows = [CaseFactor(factor=f) for f in sorted(chosen) if f in FACTORS]
+            db.session.add(case)
+
+
+def _make_round(seed: int) -> None:
+    qa_lead = db.session.scalar(sa.select(User).where(User.email == USERS[0][0]))
+    version = current_version("cp-cin-case-file")
+    if version is None or db.session.scalar(sa.select(AuditRound.id).where(AuditRound.name == ROUND_NAME)):
+        return
+    today = date.today()
+    round_ = rounds.create_round(
+        name=ROUND_NAME, template_version=version, due_date=today + timedelta(days=28),
+        rule=SampleRule(case_types=("CIN", "CP"), size_mode="per_team", size=4), seed=seed,
+        actor=qa_lead, today=today,
+    )
+    db.session.flush()
+    rounds.confirm_sample(round_, actor=qa_lead, today=today)
+    db.session.flush()
+    rounds.auto_assign(round_, actor=qa_lead)

@@ -1,0 +1,132 @@
+"""Jinja filters and globals shared by every page: dates in UK format, navigation."""
+
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+from flask import Flask, request, url_for
+from flask_login import current_user
+
+from qa_app.auth.models import Role
+
+LONDON = ZoneInfo("Europe/London")
+
+
+def uk_date(value: date | datetime | None) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        value = value.replace(tzinfo=ZoneInfo("UTC")).astimezone(LONDON).date()
+    return f"{value.day} {value:%B %Y}"
+
+
+def uk_datetime(value: datetime | None) -> str:
+    if value is None:
+        return ""
+    local = value.replace(tzinfo=ZoneInfo("UTC")).astimezone(LONDON)
+    return f"{local.day} {local:%B %Y} at {local:%H:%M}"
+
+
+def navigation() -> list[dict]:
+    """The service navigation for the signed-in user's roles."""
+    if not current_user.is_authenticated:
+        return []
+    items = [("dashboard.home", "Home", None)]
+    if current_user.has_role(Role.AUDITOR, Role.MODERATOR, Role.QA_LEAD):
+        items.append(("audits.mine", "My audits", None))
+    if current_user.has_role(Role.QA_LEAD, Role.VIEWER, Role.MODERATOR):
+        items.append(("rounds.index", "Rounds", None))
+    if current_user.has_role(Role.QA_LEAD, Role.IRO, Role.MODERATOR):
+        items.append(("cases.index", "Case files", None))
+    endpoint = request.endpoint or ""
+    result = []
+    for target, text, _ in items:
+        blueprint = target.split(".")[0]
+        active = endpoint == target or (target != "dashboard.home" and endpoint.startswith(blueprint + ".")
+                                        and not (blueprint == "audits" and endpoint != "audits.mine"))
+        result.append({"href": url_for(target), "text": text, "active": active})
+    return result
+
+
+def factor_label(key: str) -> str:
+    from qa_app.cases.models import FACTORS
+
+    return FACTORS.get(key, key)
+
+
+def page_items(page, endpoint: str, query: dict) -> list[dict]:
+    """Numbered links for govukPagination, with ellipses for long runs."""
+    items = []
+    for number in page.iter_pages(left_edge=1, left_current=1, right_current=2, right_edge=1):
+        if number is None:
+            items.append({"ellipsis": True})
+        else:
+            items.append({"number": number, "current": number == page.page,
+                          "href": url_for(endpoint, **dict(query, page=number))})
+    return items
+
+
+def round_status_label(status: str) -> str:
+    from qa_app.rounds.models import RoundStatus
+
+    return RoundStatus(status).label
+
+
+def audit_status_label(status: str) -> str:
+    from qa_app.audits.workflow import AuditStatus
+
+    return AuditStatus(status).label
+
+
+def grade_label(audit, value: int | None) -> str:
+    if value is None:
+        return "Not graded"
+    return audit.template.scale.label(value)
+
+
+def describe_rule(rule, teams: dict[int, str]) -> str:
+    from qa_app.cases.models import CASE_TYPE_LABELS, FACTORS, CaseType
+
+    parts = []
+    if rule.size_mode == "all":
+        parts.append("every matching open case file")
+    elif rule.size_mode == "percent":
+        parts.append(f"{rule.size}% of matching open case files in each team")
+    else:
+        parts.append(f"{rule.size} matching open case files from each team")
+    if rule.case_types:
+        parts.append("case types: " + ", ".join(CASE_TYPE_LABELS[CaseType(t)] for t in rule.case_types))
+    if rule.team_ids:
+        parts.append("teams: " + ", ".join(teams.get(t, str(t)) for t in rule.team_ids))
+    if rule.factors:
+        parts.append("with any of: " + ", ".join(FACTORS.get(f, f) for f in rule.factors))
+    if rule.age_under:
+        parts.append(f"children under {rule.age_under}")
+    if rule.exclude_months:
+        parts.append(f"leaving out files audited in the last {rule.exclude_months} months")
+    return "; ".join(parts)
+
+
+def evidence_grades(template) -> str:
+    scale = template.scale
+    labels = [scale.label(g.value) for g in scale.grades if g.value in scale.evidence_required]
+    return " or ".join(labels)
+
+
+def show_answer(template, question, answer) -> str:
+    from qa_app.audits.services import display_answer
+
+    return display_answer(template, question, answer)
+
+
+def register(app: Flask) -> None:
+    for helper in (evidence_grades, show_answer):
+        app.add_template_global(helper, helper.__name__)
+    for helper in (round_status_label, audit_status_label, grade_label, describe_rule):
+        app.add_template_global(helper, helper.__name__)
+    app.add_template_filter(factor_label, "factor_label")
+    app.add_template_global(page_items, "page_items")
+    app.context_processor(lambda: {"today": date.today()})
+    app.add_template_filter(uk_date, "uk_date")
+    app.add_template_filter(uk_datetime, "uk_datetime")
+    app.add_template_global(navigation, "navigation")
+    app.add_template_global(Role, "Role")

@@ -1,0 +1,158 @@
+"""Choosing the case files a round audits: filters, a size rule and a seed."""
+
+import math
+import random
+from collections import defaultdict
+from dataclasses import asdict, dataclass, field
+from datetime import date
+
+import sqlalchemy as sa
+
+from qa_app.audits.models import Audit
+from qa_app.audits.workflow import AuditStatus
+from qa_app.cases.models import CaseFactor, CaseFile, CaseStatus
+from qa_app.cases.queries import born_after_for_age_under
+from qa_app.errors import ValidationFailed
+from qa_app.extensions import db
+from qa_app.rounds.models import AuditRound
+
+SIZE_MODES = {
+    "per_team": "A number of case files from each team",
+    "percent": "A percentage of the matching case files in each team",
+    "all": "Every matching case file",
+}
+
+
+@dataclass(frozen=True)
+class SampleRule:
+    case_types: tuple[str, ...] = ()
+    team_ids: tuple[int, ...] = ()
+    age_under: int | None = None
+    factors: tuple[str, ...] = ()         # a case matches when it has any of them
+    size_mode: str = "per_team"
+    size: int = 5                          # n per team, or the percentage
+    exclude_months: int = 12               # skip files audited this recently
+
+    def validate(self) -> None:
+        problems = []
+        if self.size_mode not in SIZE_MODES:
+            problems.append(("size_mode", "Choose how many case files to sample."))
+        elif self.size_mode == "per_team" and not 1 <= self.size <= 1000:
+            problems.append(("size", "The number per team must be between 1 and 1,000."))
+        elif self.size_mode == "percent" and not 1 <= self.size <= 100:
+            problems.append(("size", "The percentage must be between 1 and 100."))
+        if self.age_under is not None and not 1 <= self.age_under <= 26:
+            problems.append(("age_under", "The age limit must be between 1 and 26."))
+        if not 0 <= self.exclude_months <= 120:
+            problems.append(("exclude_months", "Months to exclude must be between 0 and 120."))
+        if problems:
+            raise ValidationFailed(problems)
+
+    def to_dict(self) -> dict:
+        data = asdict(self)
+        return {key: list(value) if isinstance(value, tuple) else value for key, value in data.items()}
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "SampleRule":
+        known = {f for f in cls.__dataclass_fields__}
+        values = {k: tuple(v) if isinstance(v, list) else v for k, v in data.items() if k in known}
+        return cls(**values)
+
+
+@dataclass(frozen=True)
+class Candidate:
+    case_file_id: int
+    reference: str
+    team_id: int
+    case_type: str
+
+
+@dataclass
+class SamplePreview:
+    chosen: list[Candidate]
+    matching_by_team: dict[int, int] = field(default_factory=dict)
+    chosen_by_team: dict[int, int] = field(default_factory=dict)
+    excluded_recent: int = 0
+
+
+def candidates(rule: SampleRule, *, today: date, exclude_round_id: int | None = None) -> tuple[list[Candidate], int]:
+    """Open case files matching the rule's filters, and how many were left out as recently audited."""
+    query = sa.select(CaseFile.id, CaseFile.reference, CaseFile.team_id, CaseFile.case_type).where(
+        CaseFile.status == CaseStatus.OPEN
+    )
+    if rule.case_types:
+        query = query.where(CaseFile.case_type.in_(rule.case_types))
+    if rule.team_ids:
+        query = query.where(CaseFile.team_id.in_(rule.team_ids))
+    if rule.age_under is not None:
+        query = query.where(CaseFile.date_of_birth > born_after_for_age_under(rule.age_under, today))
+    if rule.factors:
+        query = query.where(sa.exists().where(
+            CaseFactor.case_file_id == CaseFile.id, CaseFactor.factor.in_(rule.factors)))
+    rows = [Candidate(*row) for row in db.session.execute(query.order_by(CaseFile.reference))]
+    recent = recently_audited(rule.exclude_months, today=today, exclude_round_id=exclude_round_id)
+    kept = [c for c in rows if c.case_file_id not in recent]
+    return kept, len(rows) - len(kept)
+
+
+def recently_audited(months: int, *, today: date, exclude_round_id: int | None) -> set[int]:
+    """Case files with an audit (not removed) created within the last `months` months."""
+    if months <= 0:
+        return set()
+    year, month = divmod(today.year * 12 + today.month - 1 - months, 12)
+    cutoff = date(year, month + 1, min(today.day, 28))
+    query = sa.select(Audit.case_file_id).where(
+        Audit.status != AuditStatus.REMOVED, Audit.created_at >= cutoff
+    )
+    if exclude_round_id is not None:
+        query = query.where(Audit.round_id != exclude_round_id)
+    return set(db.session.scalars(query))
+
+
+def choose(pool: list[Candidate], rule: SampleRule, seed: int) -> SamplePreview:
+    """The sample: per team, a seeded random choice. Same pool, rule and seed → same sample."""
+    by_team: dict[int, list[Candidate]] = defaultdict(list)
+    for candidate in sorted(pool, key=lambda c: c.reference):
+        by_team[candidate.team_id].append(candidate)
+    preview = SamplePreview(chosen=[])
+    for team_id in sorted(by_team):
+        team_pool = by_team[team_id]
+        if rule.size_mode == "all":
+            wanted = len(team_pool)
+        elif rule.size_mode == "percent":
+            wanted = math.ceil(len(team_pool) * rule.size / 100)
+        else:
+            wanted = min(rule.size, len(team_pool))
+        # A generator per team, so one team's size does not change another team's choice.
+        rng = random.Random(f"{seed}:{team_id}")
+        picked = _stratified(team_pool, wanted, rng)
+        preview.matching_by_team[team_id] = len(team_pool)
+        preview.chosen_by_team[team_id] = len(picked)
+        preview.chosen.extend(picked)
+    preview.chosen.sort(key=lambda c: c.reference)
+    return preview
+
+
+def _stratified(pool: list[Candidate], wanted: int, rng: random.Random) -> list[Candidate]:
+    """Take `wanted` files, spread across case types in proportion to their numbers."""
+    by_type: dict[str, list[Candidate]] = defaultdict(list)
+    for candidate in pool:
+        by_type[candidate.case_type].append(candidate)
+    for group in by_type.values():
+        rng.shuffle(group)
+    # Interleave the shuffled groups by their proportional position, then take the first `wanted`.
+    ordered = []
+    for case_type in sorted(by_type):
+        group = by_type[case_type]
+        for index, candidate in enumerate(group):
+            ordered.append(((index + rng.random()) / len(group), case_type, candidate))
+    ordered.sort(key=lambda item: (item[0], item[1]))
+    return [candidate for _, _, candidate in ordered[:wanted]]
+
+
+def preview_sample(round_: AuditRound, today: date) -> SamplePreview:
+    rule = SampleRule.from_dict(round_.sample_rule)
+    pool, excluded = candidates(rule, today=today, exclude_round_id=round_.id)
+    preview = choose(pool, rule, round_.seed)
+    preview.excluded_recent = excluded
+    return preview

@@ -1,0 +1,168 @@
+from datetime import date
+
+import sqlalchemy as sa
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask_login import current_user
+
+from qa_app.audit_forms.services import current_version, current_versions
+from qa_app.audits.models import Audit
+from qa_app.auth.forms import EmptyForm
+from qa_app.auth.models import Role, Team
+from qa_app.auth.permissions import ROUND_READERS, roles_required
+from qa_app.cases.models import CaseFile
+from qa_app.errors import DomainError, ValidationFailed
+from qa_app.extensions import db
+from qa_app.rounds import services
+from qa_app.rounds.forms import AssignForm, RemoveForm, RoundForm, SampleChangeForm
+from qa_app.rounds.models import AuditRound, SampleChange
+from qa_app.rounds.queries import round_audits, round_progress, rounds_with_counts
+from qa_app.rounds.sampling import SampleRule, preview_sample
+
+bp = Blueprint("rounds", __name__, url_prefix="/rounds")
+
+
+@bp.route("/")
+@roles_required(*ROUND_READERS)
+def index():
+    return render_template("rounds/index.html", rounds=rounds_with_counts())
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@roles_required(Role.QA_LEAD)
+def new():
+    form = RoundForm()
+    versions = current_versions()
+    form.template_key.choices = [(v.key, v.label) for v in versions]
+    teams = db.session.scalars(sa.select(Team).order_by(Team.name)).all()
+    form.team_ids.choices = [(t.id, t.name) for t in teams]
+    if form.validate_on_submit():
+        version = current_version(form.template_key.data)
+        rule = SampleRule(
+            case_types=tuple(form.case_types.data or ()), team_ids=tuple(form.team_ids.data or ()),
+            factors=tuple(form.factors.data or ()), age_under=form.age_under.data,
+            size_mode=form.size_mode.data, size=form.size.data or 0,
+            exclude_months=form.exclude_months.data,
+        )
+        try:
+            round_ = services.create_round(
+                name=form.name.data, template_version=version, due_date=form.due_date.data, rule=rule,
+                seed=form.seed.data, actor=current_user, today=date.today(),
+                moderation={
+                    "moderation_percent": form.moderation_percent.data,
+                    "moderate_inadequate": form.moderate_inadequate.data,
+                    "moderate_outstanding": form.moderate_outstanding.data,
+                    "moderate_immediate_risk": form.moderate_immediate_risk.data,
+                    "blind_moderation": form.blind_moderation.data == "blind",
+                },
+            )
+        except ValidationFailed as error:
+            db.session.rollback()
+            _attach(form, error)
+        else:
+            db.session.commit()
+            flash("Round created. Check the sample, then confirm it.", "success")
+            return redirect(url_for("rounds.show", round_id=round_.id))
+    return render_template("rounds/new.html", form=form)
+
+
+@bp.route("/<int:round_id>")
+@roles_required(*ROUND_READERS)
+def show(round_id: int):
+    round_ = db.get_or_404(AuditRound, round_id)
+    today = date.today()
+    manage = current_user.has_role(Role.QA_LEAD)
+    preview = preview_sample(round_, today) if round_.sample_confirmed_at is None and manage else None
+    teams = {t.id: t.name for t in db.session.scalars(sa.select(Team))}
+    audits = round_audits(round_) if manage else []
+    auditors = services.eligible_auditors() if manage else []
+    changes = db.session.execute(
+        sa.select(SampleChange, CaseFile.reference).join(CaseFile, CaseFile.id == SampleChange.case_file_id)
+        .where(SampleChange.round_id == round_.id).order_by(SampleChange.changed_at)
+    ).all() if manage else []
+    return render_template(
+        "rounds/show.html", round=round_, progress=round_progress(round_, today), preview=preview,
+        teams=teams, audits=audits, auditors=auditors, manage=manage, changes=changes,
+        rule=SampleRule.from_dict(round_.sample_rule), empty_form=EmptyForm(), add_form=SampleChangeForm(),
+    )
+
+
+@bp.route("/<int:round_id>/confirm", methods=["POST"])
+@roles_required(Role.QA_LEAD)
+def confirm(round_id: int):
+    round_ = db.get_or_404(AuditRound, round_id)
+    if EmptyForm().validate_on_submit():
+        audits = services.confirm_sample(round_, actor=current_user, today=date.today())
+        db.session.commit()
+        flash(f"Sample confirmed: {len(audits)} case files to audit. Now assign the auditors.", "success")
+    return redirect(url_for("rounds.show", round_id=round_id))
+
+
+@bp.route("/<int:round_id>/assign", methods=["POST"])
+@roles_required(Role.QA_LEAD)
+def auto_assign(round_id: int):
+    round_ = db.get_or_404(AuditRound, round_id)
+    if EmptyForm().validate_on_submit():
+        count = services.auto_assign(round_, actor=current_user)
+        db.session.commit()
+        flash(f"{count} audit{'s' if count != 1 else ''} assigned.", "success")
+    return redirect(url_for("rounds.show", round_id=round_id))
+
+
+@bp.route("/<int:round_id>/add", methods=["POST"])
+@roles_required(Role.QA_LEAD)
+def add_case(round_id: int):
+    round_ = db.get_or_404(AuditRound, round_id)
+    form = SampleChangeForm()
+    if not form.validate_on_submit():
+        raise ValidationFailed([(name, errors[0]) for name, errors in form.errors.items()])
+    case = db.session.scalar(sa.select(CaseFile).where(CaseFile.reference == form.reference.data.strip().upper()))
+    if case is None:
+        raise DomainError(f"There is no case file with the reference '{form.reference.data.strip()[:64]}'.")
+    services.add_case(round_, case, reason=form.reason.data, actor=current_user)
+    db.session.commit()
+    flash(f"Case file {case.reference} added to the sample.", "success")
+    return redirect(url_for("rounds.show", round_id=round_id))
+
+
+@bp.route("/<int:round_id>/audits/<int:audit_id>/remove", methods=["GET", "POST"])
+@roles_required(Role.QA_LEAD)
+def remove_case(round_id: int, audit_id: int):
+    audit = _round_audit(round_id, audit_id)
+    form = RemoveForm()
+    if form.validate_on_submit():
+        services.remove_case(audit, reason=form.reason.data, actor=current_user)
+        db.session.commit()
+        flash(f"Case file {audit.case_file.reference} removed from the sample.", "success")
+        return redirect(url_for("rounds.show", round_id=round_id))
+    return render_template("rounds/remove.html", audit=audit, form=form)
+
+
+@bp.route("/<int:round_id>/audits/<int:audit_id>/reassign", methods=["GET", "POST"])
+@roles_required(Role.QA_LEAD)
+def reassign(round_id: int, audit_id: int):
+    audit = _round_audit(round_id, audit_id)
+    form = AssignForm()
+    auditors = services.eligible_auditors()
+    form.auditor_id.choices = [(u.id, f"{u.display_name} ({u.team.name if u.team else 'no team'})") for u in auditors]
+    if form.validate_on_submit():
+        chosen = next(u for u in auditors if u.id == form.auditor_id.data)
+        services.assign(audit, chosen, actor=current_user)
+        db.session.commit()
+        flash(f"Audit of {audit.case_file.reference} assigned to {chosen.display_name}.", "success")
+        return redirect(url_for("rounds.show", round_id=round_id))
+    if audit.auditor_id and not form.is_submitted():
+        form.auditor_id.data = audit.auditor_id
+    return render_template("rounds/reassign.html", audit=audit, form=form)
+
+
+def _round_audit(round_id: int, audit_id: int) -> Audit:
+    audit = db.get_or_404(Audit, audit_id)
+    if audit.round_id != round_id:
+        abort(404)
+    return audit
+
+
+def _attach(form, error: ValidationFailed) -> None:
+    for name, message in error.problems:
+        field = getattr(form, name, None) or form.name
+        field.errors = list(field.errors) + [message]

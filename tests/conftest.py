@@ -1,0 +1,231 @@
+"""Fixtures: a migrated database per test (SQLite, or PostgreSQL when TEST_DATABASE_URL is set),
+the app, a client, and factories for the objects tests need."""
+
+import itertools
+import os
+import shutil
+import uuid
+from datetime import date, timedelta
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from qa_app import create_app
+from qa_app.extensions import db
+
+ROOT = Path(__file__).resolve().parents[1]
+TEMPLATES_DIR = ROOT / "audit_templates"
+PG_URL = os.environ.get("TEST_DATABASE_URL")
+PASSWORD = "correct horse battery staple"
+
+
+def _app_for(url: str, **overrides):
+    return create_app("test", {"SQLALCHEMY_DATABASE_URI": url, "TEMPLATES_DIR": str(TEMPLATES_DIR), **overrides})
+
+
+def _migrate_and_sync(url: str) -> None:
+    from flask_migrate import upgrade
+
+    from qa_app.audit_forms.services import sync_templates
+
+    app = _app_for(url)
+    with app.app_context():
+        upgrade()
+        sync_templates(str(TEMPLATES_DIR))
+        db.session.commit()
+        db.engine.dispose()
+
+
+def _pg_admin():
+    return sa.create_engine(PG_URL, isolation_level="AUTOCOMMIT")
+
+
+@pytest.fixture(scope="session")
+def template_database(tmp_path_factory):
+    """A database migrated to head with the shipped templates synced, copied for each test."""
+    if PG_URL:
+        name = f"qa_template_{uuid.uuid4().hex[:8]}"
+        admin = _pg_admin()
+        with admin.connect() as conn:
+            conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
+        _migrate_and_sync(sa.engine.make_url(PG_URL).set(database=name).render_as_string(hide_password=False))
+        yield name
+        with admin.connect() as conn:
+            conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.dispose()
+    else:
+        path = tmp_path_factory.mktemp("template") / "template.sqlite"
+        _migrate_and_sync(f"sqlite:///{path}")
+        yield path
+
+
+_counter = itertools.count()
+
+
+@pytest.fixture
+def database_url(template_database, tmp_path):
+    if PG_URL:
+        name = f"qa_test_{os.getpid()}_{next(_counter)}"
+        admin = _pg_admin()
+        with admin.connect() as conn:
+            conn.exec_driver_sql(f'CREATE DATABASE "{name}" TEMPLATE "{template_database}"')
+        yield sa.engine.make_url(PG_URL).set(database=name).render_as_string(hide_password=False)
+        with admin.connect() as conn:
+            conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.dispose()
+    else:
+        path = tmp_path / "test.sqlite"
+        shutil.copyfile(template_database, path)
+        yield f"sqlite:///{path}"
+
+
+@pytest.fixture
+def app(database_url):
+    app = _app_for(database_url)
+    with app.app_context():
+        yield app
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+# --- factories -------------------------------------------------------------------------------
+
+@pytest.fixture
+def make_team(app):
+    from qa_app.auth.services import get_or_create_team
+
+    def make(name: str = "Assessment"):
+        team = get_or_create_team(name)
+        db.session.commit()
+        return team
+
+    return make
+
+
+@pytest.fixture
+def make_user(app, make_team):
+    from qa_app.auth.models import Role
+    from qa_app.auth.services import create_user
+
+    counter = itertools.count(1)
+
+    def make(*roles, team: str | None = None, email: str | None = None, active: bool = True):
+        roles = roles or ("auditor",)
+        user = create_user(
+            email=email or f"user{next(counter)}-{'-'.join(roles)}@example.org",
+            roles=[Role(r) for r in roles], team=make_team(team) if team else None,
+            password=PASSWORD, active=active,
+        )
+        db.session.commit()
+        return user
+
+    return make
+
+
+@pytest.fixture
+def make_case(app, make_team):
+    from qa_app.cases.models import CaseFactor, CaseFile
+
+    counter = itertools.count(1)
+
+    def make(reference: str | None = None, case_type: str = "CP", team: str = "Assessment",
+             age: int | None = 7, factors: tuple[str, ...] = ()):
+        case = CaseFile(
+            reference=reference or f"C{next(counter):05d}", case_type=case_type, team=make_team(team),
+            allocated_worker="Worker A",
+            date_of_birth=date.today() - timedelta(days=int(age * 365.25) + 10) if age is not None else None,
+        )
+        case.factor_rows = [CaseFactor(factor=f) for f in factors]
+        db.session.add(case)
+        db.session.commit()
+        return case
+
+    return make
+
+
+@pytest.fixture
+def make_round(app, make_user):
+    from qa_app.audit_forms.services import current_version
+    from qa_app.rounds.sampling import SampleRule
+    from qa_app.rounds.services import create_round
+
+    counter = itertools.count(1)
+
+    def make(template: str = "cp-cin-case-file", rule: SampleRule | None = None, seed: int = 42,
+             actor=None, due_date: date | None = None, **moderation):
+        round_ = create_round(
+            name=f"Round {next(counter)}", template_version=current_version(template),
+            due_date=due_date or date.today() + timedelta(days=30),
+            rule=rule or SampleRule(size_mode="all"), seed=seed,
+            actor=actor or make_user("qa_lead"), today=date.today(), moderation=moderation or None,
+        )
+        db.session.commit()
+        return round_
+
+    return make
+
+
+@pytest.fixture
+def make_audit(app, make_round, make_case, make_user):
+    """An audit of a new case file in a confirmed round, assigned to `auditor` (a new one by default)."""
+    from qa_app.audits.models import Audit
+    from qa_app.db import utcnow
+
+    def make(auditor=None, status: str = "not_started", round_=None, case=None, overall_grade=None):
+        round_ = round_ or make_round()
+        case = case or make_case()
+        auditor = auditor or make_user("auditor", team="Another team")
+        audit = Audit(round=round_, case_file=case, template_version_id=round_.template_version_id,
+                      auditor_id=auditor.id, status=status)
+        if status == "submitted":
+            audit.overall_grade = overall_grade or 2
+            audit.submitted_at = utcnow()
+        round_.sample_confirmed_at = round_.sample_confirmed_at or utcnow()
+        round_.status = "auditing"
+        db.session.add(audit)
+        db.session.commit()
+        return audit
+
+    return make
+
+
+def sign_in(client, user, password: str = PASSWORD):
+    """Sign in through the real form (CSRF checks off only for this request's token fetch)."""
+    page = client.get("/sign-in")
+    token = _csrf_from(page.get_data(as_text=True))
+    response = client.post("/sign-in", data={"email": user.email, "password": password, "csrf_token": token})
+    assert response.status_code == 302, response.get_data(as_text=True)[:500]
+    return response
+
+
+def _csrf_from(html: str) -> str:
+    import re
+
+    match = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html) or re.search(
+        r'name="csrf_token" value="([^"]+)"', html)
+    assert match, "no CSRF token on the page"
+    return match.group(1)
+
+
+def csrf_token(client, path: str = "/home") -> str:
+    return _csrf_from(client.get(path).get_data(as_text=True))
+
+
+@pytest.fixture
+def login(client):
+    def do(user):
+        sign_in(client, user)
+        return client
+
+    return do
