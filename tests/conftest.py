@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from flask.testing import FlaskClient
 
 from qa_app import create_app
 from qa_app.extensions import db
@@ -80,9 +81,25 @@ def database_url(template_database, tmp_path):
         yield f"sqlite:///{path}"
 
 
+class RequestScopedClient(FlaskClient):
+    """Each request gets its own app context (its own `g` and database session), as in production.
+
+    Without this, requests would share the test's app context, and with it Flask-WTF's cached
+    CSRF token and the test's database session.
+    """
+
+    def open(self, *args, **kwargs):
+        # End the test's own transaction first: on SQLite every transaction takes the write lock
+        # (BEGIN IMMEDIATE), and the request must not wait for the test.
+        db.session.commit()
+        with self.application.app_context():
+            return super().open(*args, **kwargs)
+
+
 @pytest.fixture
 def app(database_url):
     app = _app_for(database_url)
+    app.test_client_class = RequestScopedClient
     with app.app_context():
         yield app
         db.session.remove()

@@ -5,11 +5,12 @@ from decimal import Decimal
 
 from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import (
-    GovCheckboxInput, GovDateInput, GovRadioInput, GovTextArea, GovTextInput,
+    GovCheckboxInput, GovRadioInput, GovTextArea, GovTextInput,
 )
-from wtforms import BooleanField, DateField, DecimalField, Field, HiddenField, RadioField, TextAreaField
+from wtforms import BooleanField, DecimalField, Field, HiddenField, RadioField, TextAreaField
 from wtforms.validators import Length, Optional
 
+from qa_app.fields import UKDateField
 from qa_app.audit_forms.schema import YES_PARTLY_NO, AuditTemplate, Question
 
 MAX_TEXT = 20_000
@@ -37,8 +38,7 @@ def _text_field(question: Question, _template: AuditTemplate) -> Field:
 
 
 def _date_field(question: Question, _template: AuditTemplate) -> Field:
-    return DateField(question.text, widget=GovDateInput(), format="%d %m %Y", description=question.guidance,
-                     validators=[Optional()])
+    return UKDateField(question.text, description=question.guidance, validators=[Optional()])
 
 
 def _number_field(question: Question, _template: AuditTemplate) -> Field:

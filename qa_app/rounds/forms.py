@@ -1,14 +1,15 @@
 from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import (
-    GovCheckboxesInput, GovCheckboxInput, GovDateInput, GovRadioInput, GovSelect, GovSubmitInput, GovTextArea,
+    GovCheckboxesInput, GovCheckboxInput, GovRadioInput, GovSelect, GovSubmitInput, GovTextArea,
     GovTextInput,
 )
 from wtforms import (
-    BooleanField, DateField, IntegerField, RadioField, SelectField, SelectMultipleField, StringField, SubmitField,
+    BooleanField, IntegerField, RadioField, SelectField, SelectMultipleField, StringField, SubmitField,
     TextAreaField,
 )
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
+from qa_app.fields import UKDateField
 from qa_app.cases.models import CASE_TYPE_LABELS, FACTORS
 from qa_app.rounds.sampling import SIZE_MODES
 
@@ -19,7 +20,7 @@ class RoundForm(FlaskForm):
                        validators=[InputRequired(message="Enter a name for the round"), Length(max=160)])
     template_key = RadioField("Audit template", widget=GovRadioInput(),
                               validators=[InputRequired(message="Choose an audit template")])
-    due_date = DateField("Audits due by", widget=GovDateInput(), format="%d %m %Y",
+    due_date = UKDateField("Audits due by",
                          description="For example, 27 3 2027",
                          validators=[InputRequired(message="Enter the date audits are due by")])
     case_types = SelectMultipleField("Case types", widget=GovCheckboxesInput(),

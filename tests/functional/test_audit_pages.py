@@ -1,0 +1,85 @@
+"""The audit form over HTTP: drafts, submission errors, and two people saving the same audit."""
+
+import re
+
+from qa_app.extensions import db
+from tests.conftest import _csrf_from, sign_in
+
+
+def form_state(html):
+    return {"csrf_token": _csrf_from(html),
+            "version": re.search(r'name="version" type="hidden" value="(\d+)"', html).group(1)}
+
+
+def test_draft_then_submit_errors_then_submit(app, client, make_audit):
+    audit = make_audit()
+    sign_in(client, audit.auditor)
+    page = client.get(f"/audits/{audit.id}").get_data(as_text=True)
+    assert audit.case_file.reference in page and "Save draft" in page
+    state = form_state(page)
+    response = client.post(f"/audits/{audit.id}", data={**state, "action": "draft", "q_plan_smart": "4"})
+    assert response.status_code == 302
+    page = client.get(f"/audits/{audit.id}").get_data(as_text=True)
+    assert re.search(r'value="4"\s+checked', page) or 'value="4" checked' in page
+
+    state = form_state(page)
+    response = client.post(f"/audits/{audit.id}", data={**state, "action": "submit", "q_plan_smart": "4",
+                                                        "overall_grade": "1"})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert "The audit cannot be submitted yet" in html
+    assert 'href="#e_plan_smart"' in html          # evidence needed for Inadequate
+    assert "Answer the question" in html
+    db.session.expire_all()
+    assert audit.status == "in_progress"
+
+
+def test_second_save_gets_a_conflict_and_keeps_what_they_typed(app, make_audit):
+    audit = make_audit()
+    first, second = app.test_client(), app.test_client()
+    sign_in(first, audit.auditor)
+    sign_in(second, audit.auditor)  # the same auditor in two browser tabs
+    state_first = form_state(first.get(f"/audits/{audit.id}").get_data(as_text=True))
+    state_second = form_state(second.get(f"/audits/{audit.id}").get_data(as_text=True))
+    ok = first.post(f"/audits/{audit.id}", data={**state_first, "action": "draft", "q_plan_smart": "2"})
+    assert ok.status_code == 302
+    clash = second.post(f"/audits/{audit.id}", data={
+        **state_second, "action": "draft", "q_plan_smart": "3", "e_plan_smart": "My typed evidence <b>"})
+    html = clash.get_data(as_text=True)
+    assert clash.status_code == 409
+    assert "Your changes have not been saved" in html
+    assert "My typed evidence &lt;b&gt;" in html         # kept, and escaped
+    assert "Requires improvement" in html and "Good" in html  # the difference table
+    db.session.expire_all()
+    assert audit.answer_map()["plan_smart"].grade == 2   # not overwritten
+    # Saving again from the conflict page is a deliberate overwrite, and works.
+    retry = form_state(html)
+    again = second.post(f"/audits/{audit.id}", data={**retry, "action": "draft", "q_plan_smart": "3",
+                                                     "e_plan_smart": "My typed evidence"})
+    assert again.status_code == 302
+    db.session.expire_all()
+    assert audit.answer_map()["plan_smart"].grade == 3
+
+
+def test_submitted_audit_is_read_only_and_listed_as_submitted(app, client, make_audit):
+    audit = make_audit(status="submitted", overall_grade=3)
+    sign_in(client, audit.auditor)
+    page = client.get(f"/audits/{audit.id}").get_data(as_text=True)
+    assert "Save draft" not in page and "Requires improvement" in page
+    mine = client.get("/audits/mine").get_data(as_text=True)
+    submitted_table = mine.split('id="submitted"')[1]
+    assert audit.case_file.reference in submitted_table
+    token = _csrf_from(client.get("/home").get_data(as_text=True))
+    assert client.post(f"/audits/{audit.id}", data={"csrf_token": token, "action": "draft"}).status_code == 403
+
+
+def test_viewing_an_audit_is_recorded(app, client, make_audit):
+    import sqlalchemy as sa
+
+    from qa_app.history.models import Event
+
+    audit = make_audit()
+    sign_in(client, audit.auditor)
+    client.get(f"/audits/{audit.id}")
+    viewed = db.session.scalars(sa.select(Event).where(Event.action == "audit.viewed")).all()
+    assert [(e.actor_id, e.object_id) for e in viewed] == [(audit.auditor_id, audit.id)]
