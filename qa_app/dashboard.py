@@ -10,10 +10,13 @@ from qa_app.audits.models import Audit
 from qa_app.audits.workflow import EDITABLE_STATES
 from qa_app.auth.models import Role
 from qa_app.extensions import db
+from qa_app.panels import HOME_PANELS, NAVIGATION
 from qa_app.rounds.models import RoundStatus
 from qa_app.rounds.queries import rounds_with_counts
 
 bp = Blueprint("dashboard", __name__)
+
+NAVIGATION.add("dashboard.home", "Home", (), order=0)
 
 
 @bp.route("/")
@@ -37,4 +40,5 @@ def home():
     problems = current_app.config.get("TEMPLATE_PROBLEMS", []) if current_user.has_role(
         Role.QA_LEAD, Role.ADMIN) else []
     return render_template("dashboard/home.html", my_open=my_open, rounds=rounds,
-                           template_problems=problems, today=date.today())
+                           template_problems=problems, today=date.today(),
+                           panels=HOME_PANELS.render_list(current_user._get_current_object()))

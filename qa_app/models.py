@@ -1,13 +1,20 @@
 """Imports every model so that SQLAlchemy's metadata (and Alembic) sees all tables."""
 
+from qa_app.actions.models import Action, Reflection
 from qa_app.audit_forms.models import TemplateVersion
-from qa_app.audits.models import Answer, Audit
+from qa_app.audits.models import Answer, Audit, AuditVersion
 from qa_app.auth.models import Team, User, UserRole
 from qa_app.cases.models import CaseFactor, CaseFile
+from qa_app.challenges.models import Challenge, ChallengeStage
+from qa_app.escalations.models import Escalation
 from qa_app.history.models import Event
+from qa_app.moderation.models import ModeratedAnswer, Moderation
+from qa_app.notifications.models import Notification
+from qa_app.reviews.models import ReviewCheck
 from qa_app.rounds.models import AuditRound, SampleChange
 
 __all__ = [
-    "Answer", "Audit", "AuditRound", "CaseFactor", "CaseFile", "Event", "SampleChange",
-    "Team", "TemplateVersion", "User", "UserRole",
+    "Action", "Answer", "Audit", "AuditRound", "AuditVersion", "CaseFactor", "CaseFile", "Challenge",
+    "ChallengeStage", "Escalation", "Event", "ModeratedAnswer", "Moderation", "Notification", "Reflection",
+    "ReviewCheck", "SampleChange", "Team", "TemplateVersion", "User", "UserRole",
 ]

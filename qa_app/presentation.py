@@ -27,24 +27,18 @@ def uk_datetime(value: datetime | None) -> str:
 
 
 def navigation() -> list[dict]:
-    """The service navigation for the signed-in user's roles."""
+    """The service navigation for the signed-in user's roles (features add items in qa_app.panels)."""
+    from qa_app.panels import NAVIGATION
+
     if not current_user.is_authenticated:
         return []
-    items = [("dashboard.home", "Home", None)]
-    if current_user.has_role(Role.AUDITOR, Role.MODERATOR, Role.QA_LEAD):
-        items.append(("audits.mine", "My audits", None))
-    if current_user.has_role(Role.QA_LEAD, Role.VIEWER, Role.MODERATOR):
-        items.append(("rounds.index", "Rounds", None))
-    if current_user.has_role(Role.QA_LEAD, Role.IRO, Role.MODERATOR):
-        items.append(("cases.index", "Case files", None))
     endpoint = request.endpoint or ""
-    result = []
-    for target, text, _ in items:
-        blueprint = target.split(".")[0]
-        active = endpoint == target or (target != "dashboard.home" and endpoint.startswith(blueprint + ".")
-                                        and not (blueprint == "audits" and endpoint != "audits.mine"))
-        result.append({"href": url_for(target), "text": text, "active": active})
-    return result
+    blueprint = endpoint.split(".")[0]
+    visible = [item for item in NAVIGATION.items if not item.roles or current_user.has_role(*item.roles)]
+    # The current item: the exact page, else the first item of the same feature.
+    current = next((item for item in visible if item.endpoint == endpoint), None) or next(
+        (item for item in visible if item.endpoint.split(".")[0] == blueprint and blueprint != "dashboard"), None)
+    return [{"href": url_for(item.endpoint), "text": item.text, "active": item is current} for item in visible]
 
 
 def factor_label(key: str) -> str:

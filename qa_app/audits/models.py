@@ -29,6 +29,8 @@ class Audit(Base):
     immediate_risk: Mapped[bool] = mapped_column(default=False)
     immediate_risk_reason: Mapped[str] = mapped_column(sa.Text, default="")
     sampled_by: Mapped[str] = mapped_column(sa.String(8), default="rule")
+    # A follow-up (review) audit names the earlier audit whose findings it re-checks.
+    reviews_audit_id: Mapped[int | None] = mapped_column(sa.ForeignKey("audits.id"), index=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     started_at: Mapped[datetime | None]
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -41,9 +43,13 @@ class Audit(Base):
     case_file: Mapped[CaseFile] = relationship(lazy="joined")
     template_version: Mapped[TemplateVersion] = relationship()
     auditor: Mapped[User | None] = relationship(foreign_keys=[auditor_id])
+    reviews_audit: Mapped["Audit | None"] = relationship(remote_side="Audit.id", foreign_keys=[reviews_audit_id])
     updated_by: Mapped[User | None] = relationship(foreign_keys=[updated_by_id])
     answers: Mapped[list["Answer"]] = relationship(
         back_populates="audit", cascade="all, delete-orphan", lazy="selectin"
+    )
+    versions: Mapped[list["AuditVersion"]] = relationship(
+        cascade="all, delete-orphan", order_by="AuditVersion.number"
     )
 
     __mapper_args__ = {"version_id_col": version}
@@ -87,3 +93,20 @@ class Answer(Base):
     @property
     def is_empty(self) -> bool:
         return self.grade is None and not self.value and not self.evidence
+
+
+class AuditVersion(Base):
+    """A snapshot of an audit each time it is submitted, so corrections can be compared."""
+
+    __tablename__ = "audit_versions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    audit_id: Mapped[int] = mapped_column(sa.ForeignKey("audits.id", ondelete="CASCADE"), index=True)
+    number: Mapped[int]
+    submitted_at: Mapped[datetime] = mapped_column(default=utcnow)
+    submitted_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    # {"overall_grade", "overall_summary", "immediate_risk", "immediate_risk_reason",
+    #  "answers": {question_key: {"grade", "value", "evidence"}}}
+    snapshot: Mapped[dict] = mapped_column(sa.JSON)
+
+    __table_args__ = (sa.UniqueConstraint("audit_id", "number", name="uq_audit_versions_audit_number"),)

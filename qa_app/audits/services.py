@@ -5,7 +5,7 @@ from decimal import Decimal
 
 from qa_app.audit_forms.schema import YES_PARTLY_NO, AuditTemplate, overall_grade_problem
 from qa_app.audits.forms import answer_field, evidence_field
-from qa_app.audits.models import Answer, Audit
+from qa_app.audits.models import Answer, Audit, AuditVersion
 from qa_app.audits.workflow import AuditEvent, next_status
 from qa_app.auth.permissions import can_edit_audit
 from qa_app.db import utcnow
@@ -88,6 +88,7 @@ def save_audit(audit: Audit, *, actor, answers: dict[str, dict], overall_grade: 
     audit.updated_by_id = actor.id
     if submit:
         audit.submitted_at = now
+        _snapshot(audit, actor, now)
     overall_changes = {name: [old, new] for name, old, new in zip(
         ("overall_grade", "overall_summary", "immediate_risk", "immediate_risk_reason"), before, after)
         if old != new}
@@ -96,6 +97,22 @@ def save_audit(audit: Audit, *, actor, answers: dict[str, dict], overall_grade: 
     if audit.immediate_risk and ("immediate_risk" in overall_changes):
         record(actor, "audit.immediate_risk_flagged", audit, reason=audit.immediate_risk_reason)
     return list(changed)
+
+
+def _snapshot(audit: Audit, actor, now) -> AuditVersion:
+    """Keep the submitted audit as it is now: every submission is a numbered version."""
+    number = 1 + max((v.number for v in audit.versions), default=0)
+    version = AuditVersion(
+        number=number, submitted_at=now, submitted_by_id=actor.id,
+        snapshot={
+            "overall_grade": audit.overall_grade, "overall_summary": audit.overall_summary,
+            "immediate_risk": audit.immediate_risk, "immediate_risk_reason": audit.immediate_risk_reason,
+            "answers": {a.question_key: {"grade": a.grade, "value": a.value, "evidence": a.evidence}
+                        for a in audit.answers},
+        },
+    )
+    audit.versions.append(version)
+    return version
 
 
 def _store_answers(audit: Audit, template: AuditTemplate, answers: dict[str, dict]) -> dict[str, dict]:

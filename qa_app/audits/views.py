@@ -12,9 +12,11 @@ from qa_app.auth.permissions import can_edit_audit, can_view_audit, roles_requir
 from qa_app.errors import StaleEdit, ValidationFailed
 from qa_app.extensions import db
 from qa_app.history.services import events_for, record
+from qa_app.panels import AUDIT_PANELS, NAVIGATION
 
 bp = Blueprint("audits", __name__, url_prefix="/audits")
 AUDITING_ROLES = (Role.AUDITOR, Role.MODERATOR, Role.QA_LEAD)
+NAVIGATION.add("audits.mine", "My audits", AUDITING_ROLES, order=10)
 
 
 @bp.route("/mine")
@@ -51,9 +53,11 @@ def show(audit_id: int):
     db.session.commit()
     if not editable:
         return render_template("audits/view.html", audit=audit, template=template,
-                               answers=audit.answer_map(), history=events_for(audit, limit=50))
+                               answers=audit.answer_map(), history=events_for(audit, limit=50),
+                               panels=AUDIT_PANELS.render_list(current_user._get_current_object(), audit))
     form = build_audit_form(template, formdata=None, data=services.form_data_from_audit(audit))
-    return render_template("audits/form.html", audit=audit, template=template, form=form, problems=[])
+    return render_template("audits/form.html", audit=audit, template=template, form=form, problems=[],
+                           panels=AUDIT_PANELS.render_list(current_user._get_current_object(), audit))
 
 
 def _save(audit: Audit):
@@ -91,4 +95,5 @@ def _save(audit: Audit):
         differences = services.differences(audit, answers_from_form(form, template))
     status = 409 if conflict else 400
     return render_template("audits/form.html", audit=audit, template=template, form=form,
-                           conflict=conflict, differences=differences), status
+                           conflict=conflict, differences=differences,
+                           panels=AUDIT_PANELS.render_list(current_user._get_current_object(), audit)), status

@@ -1,4 +1,10 @@
-"""The audit's states and the transitions between them."""
+"""The audit's states and the transitions between them.
+
+not_started → in_progress → submitted                       (auditing)
+submitted → in_moderation → moderated                       (moderation)
+in_moderation/resubmitted → returned → resubmitted          (return for correction)
+not_started ⇄ removed                                       (sample changed by hand)
+"""
 
 import enum
 
@@ -9,6 +15,10 @@ class AuditStatus(enum.StrEnum):
     NOT_STARTED = "not_started"
     IN_PROGRESS = "in_progress"
     SUBMITTED = "submitted"
+    IN_MODERATION = "in_moderation"
+    RETURNED = "returned"
+    RESUBMITTED = "resubmitted"
+    MODERATED = "moderated"
     REMOVED = "removed"
 
     @property
@@ -20,13 +30,20 @@ STATUS_LABELS = {
     AuditStatus.NOT_STARTED: "Not started",
     AuditStatus.IN_PROGRESS: "In progress",
     AuditStatus.SUBMITTED: "Submitted",
+    AuditStatus.IN_MODERATION: "In moderation",
+    AuditStatus.RETURNED: "Returned for correction",
+    AuditStatus.RESUBMITTED: "Resubmitted",
+    AuditStatus.MODERATED: "Moderated",
     AuditStatus.REMOVED: "Removed from sample",
 }
 
 # States in which the audit has been submitted at least once (it has an overall grade).
-SUBMITTED_STATES = frozenset({AuditStatus.SUBMITTED})
-# States in which the auditor may still change answers.
-EDITABLE_STATES = frozenset({AuditStatus.NOT_STARTED, AuditStatus.IN_PROGRESS})
+SUBMITTED_STATES = frozenset({
+    AuditStatus.SUBMITTED, AuditStatus.IN_MODERATION, AuditStatus.RETURNED,
+    AuditStatus.RESUBMITTED, AuditStatus.MODERATED,
+})
+# States in which the auditor may change answers.
+EDITABLE_STATES = frozenset({AuditStatus.NOT_STARTED, AuditStatus.IN_PROGRESS, AuditStatus.RETURNED})
 
 
 class AuditEvent(enum.StrEnum):
@@ -34,6 +51,10 @@ class AuditEvent(enum.StrEnum):
     SUBMIT = "submit"
     REMOVE = "remove"
     RESTORE = "restore"
+    SELECT_FOR_MODERATION = "select_for_moderation"
+    DESELECT = "deselect"
+    RETURN_FOR_CORRECTION = "return_for_correction"
+    COMPLETE_MODERATION = "complete_moderation"
 
 
 TRANSITIONS: dict[tuple[AuditStatus, AuditEvent], AuditStatus] = {
@@ -43,6 +64,14 @@ TRANSITIONS: dict[tuple[AuditStatus, AuditEvent], AuditStatus] = {
     (AuditStatus.IN_PROGRESS, AuditEvent.SUBMIT): AuditStatus.SUBMITTED,
     (AuditStatus.NOT_STARTED, AuditEvent.REMOVE): AuditStatus.REMOVED,
     (AuditStatus.REMOVED, AuditEvent.RESTORE): AuditStatus.NOT_STARTED,
+    (AuditStatus.SUBMITTED, AuditEvent.SELECT_FOR_MODERATION): AuditStatus.IN_MODERATION,
+    (AuditStatus.IN_MODERATION, AuditEvent.DESELECT): AuditStatus.SUBMITTED,
+    (AuditStatus.IN_MODERATION, AuditEvent.RETURN_FOR_CORRECTION): AuditStatus.RETURNED,
+    (AuditStatus.RESUBMITTED, AuditEvent.RETURN_FOR_CORRECTION): AuditStatus.RETURNED,
+    (AuditStatus.RETURNED, AuditEvent.SAVE_DRAFT): AuditStatus.RETURNED,
+    (AuditStatus.RETURNED, AuditEvent.SUBMIT): AuditStatus.RESUBMITTED,
+    (AuditStatus.IN_MODERATION, AuditEvent.COMPLETE_MODERATION): AuditStatus.MODERATED,
+    (AuditStatus.RESUBMITTED, AuditEvent.COMPLETE_MODERATION): AuditStatus.MODERATED,
 }
 
 _EVENT_WORDS = {
@@ -50,6 +79,10 @@ _EVENT_WORDS = {
     AuditEvent.SUBMIT: "submitted",
     AuditEvent.REMOVE: "removed from the sample",
     AuditEvent.RESTORE: "put back in the sample",
+    AuditEvent.SELECT_FOR_MODERATION: "selected for moderation",
+    AuditEvent.DESELECT: "taken out of moderation",
+    AuditEvent.RETURN_FOR_CORRECTION: "returned for correction",
+    AuditEvent.COMPLETE_MODERATION: "marked as moderated",
 }
 
 

@@ -10,9 +10,11 @@ from qa_app.cases.importing import ImportRejected, import_cases
 from qa_app.cases.models import CASE_TYPE_LABELS, FACTORS, CaseFile, CaseStatus
 from qa_app.cases.queries import CaseFilter, case_query
 from qa_app.extensions import db
+from qa_app.panels import NAVIGATION
 from qa_app.history.services import record
 
 bp = Blueprint("cases", __name__, url_prefix="/cases")
+NAVIGATION.add("cases.index", "Case files", CASE_READERS, order=30)
 
 
 @bp.route("/")

@@ -41,6 +41,7 @@ class AuditRound(Base):
     moderate_outstanding: Mapped[bool] = mapped_column(default=True)
     moderate_immediate_risk: Mapped[bool] = mapped_column(default=True)
     blind_moderation: Mapped[bool] = mapped_column(default=True)
+    reflections_enabled: Mapped[bool] = mapped_column(default=False)
     reviews_round_id: Mapped[int | None] = mapped_column(sa.ForeignKey("audit_rounds.id"))
     created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

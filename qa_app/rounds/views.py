@@ -12,6 +12,7 @@ from qa_app.auth.permissions import ROUND_READERS, roles_required
 from qa_app.cases.models import CaseFile
 from qa_app.errors import DomainError, ValidationFailed
 from qa_app.extensions import db
+from qa_app.panels import NAVIGATION
 from qa_app.rounds import services
 from qa_app.rounds.forms import AssignForm, RemoveForm, RoundForm, SampleChangeForm
 from qa_app.rounds.models import AuditRound, SampleChange
@@ -19,6 +20,7 @@ from qa_app.rounds.queries import round_audits, round_progress, rounds_with_coun
 from qa_app.rounds.sampling import SampleRule, preview_sample
 
 bp = Blueprint("rounds", __name__, url_prefix="/rounds")
+NAVIGATION.add("rounds.index", "Rounds", ROUND_READERS, order=20)
 
 
 @bp.route("/")

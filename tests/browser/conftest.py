@@ -92,8 +92,8 @@ def sign_in(page, base_url, email, password):
     page.goto(f"{base_url}/sign-in")
     page.get_by_label("Email address", exact=True).fill(email)
     page.get_by_label("Password", exact=True).fill(password)
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.get_by_role("button", name="Sign in").click()
     assert "/sign-in" not in page.url, f"still on the sign-in page: {page.locator('main').inner_text()}"
 
 

@@ -16,7 +16,7 @@ import os
 import re
 import shutil
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, timedelta
 from types import SimpleNamespace
 from urllib.parse import parse_qs, urlsplit
@@ -183,10 +183,9 @@ _serial = itertools.count(1)
 
 @dataclass
 class World:
-    """Fresh records for one request, as plain values (ids, references)."""
+    """Fresh records for a route's requests, as plain values (ids, references)."""
 
     tag: str
-    who: str
     people: dict
     team_id: int = 0
     case_id: int = 0
@@ -195,10 +194,11 @@ class World:
     draft_round_id: int = 0
     audit_id: int = 0
     audit_version: int = 0
-    extra: dict = field(default_factory=dict)
 
 
-def build_world(app, people, who: str, relation: str | None) -> World:
+def build_world(app, people, audit_owner: str = "other_auditor") -> World:
+    """A team with three open case files; a confirmed round holding one audit (assigned to
+    `audit_owner`) and a spare case file not in it; a second round whose sample is not confirmed."""
     from qa_app.audit_forms.services import current_version
     from qa_app.audits.models import Audit
     from qa_app.auth.models import User
@@ -209,7 +209,7 @@ def build_world(app, people, who: str, relation: str | None) -> World:
     from qa_app.rounds.services import create_round
 
     tag = f"{os.getpid()}X{next(_serial)}"
-    world = World(tag=tag, who=who, people=people)
+    world = World(tag=tag, people=people)
     with app.app_context():
         team = get_or_create_team(f"Matrix team {tag}")
         qa = db.session.get(User, people["qa_lead"].id)
@@ -224,9 +224,8 @@ def build_world(app, people, who: str, relation: str | None) -> World:
                               seed=1, actor=qa, today=date.today())
         draft = create_round(name=f"Matrix draft {tag}", template_version=version, due_date=due, rule=rule,
                              seed=1, actor=qa, today=date.today())
-        owner = people[who] if relation == "own" else people["other_auditor"]
-        audit = Audit(round=round_, case_file=cases[0], template_version_id=version.id, auditor_id=owner.id,
-                      status="not_started")
+        audit = Audit(round=round_, case_file=cases[0], template_version_id=version.id,
+                      auditor_id=people[audit_owner].id, status="not_started")
         round_.sample_confirmed_at = utcnow()
         round_.status = "auditing"
         db.session.add(audit)
@@ -235,6 +234,46 @@ def build_world(app, people, who: str, relation: str | None) -> World:
         world.round_id, world.draft_round_id = round_.id, draft.id
         world.audit_id, world.audit_version = audit.id, audit.version
     return world
+
+
+@pytest.fixture(scope="module")
+def worlds(shared_app, people):
+    """One world per route and method (per owner for 'own' audits). Refused requests change
+    nothing (each test checks that), so only the one allowed change happens in each world."""
+    cache: dict[tuple, World] = {}
+
+    def get(*key, audit_owner: str = "other_auditor") -> World:
+        if key not in cache:
+            cache[key] = build_world(shared_app, people, audit_owner)
+        return cache[key]
+
+    return get
+
+
+@pytest.fixture(scope="module")
+def sessions(shared_app, people):
+    """A signed-in cookie and its CSRF token per principal, made once through the real form."""
+    cache: dict[str, tuple[str | None, str]] = {}
+
+    def client_for(who: str, fresh: bool = False):
+        """`fresh`: a new session, for a request that ends the user's sessions everywhere."""
+        client = shared_app.test_client()
+        if fresh:
+            cache.pop(who, None)   # signing out invalidates every cookie the user holds
+        if who in cache and not fresh:
+            cookie, token = cache[who]
+            if cookie:
+                client.set_cookie("session", cookie)
+            return client, token
+        if who != ANON:
+            sign_in(client, people[who])
+        token = csrf_token(client, "/sign-in" if who == ANON else "/home")
+        if not fresh:
+            cookie = client.get_cookie("session")
+            cache[who] = (cookie.value if cookie else None, token)
+        return client, token
+
+    return client_for
 
 
 # --- what an allowed request looks like, per route ----------------------------------------------
@@ -248,7 +287,7 @@ class Call:
     event: str | None = None          # the history event an allowed request writes
 
 
-def _home(w):
+def _home(w, who):
     return Call(url_for("dashboard.home"), 200)
 
 
@@ -258,56 +297,56 @@ def _date_parts(day: date) -> list[str]:
 
 
 SCENARIOS = {
-    ("auth.sign_in", "GET"): lambda w: Call(url_for("auth.sign_in"), 200) if w.who == ANON
+    ("auth.sign_in", "GET"): lambda w, who: Call(url_for("auth.sign_in"), 200) if who == ANON
     else Call(url_for("auth.sign_in"), 302, "/home"),
-    ("auth.sign_in", "POST"): lambda w: Call(
+    ("auth.sign_in", "POST"): lambda w, who: Call(
         url_for("auth.sign_in"), 302, "/home",
         data={"email": w.people["auditor"].email, "password": PASSWORD},
-        event="auth.signed_in" if w.who == ANON else None),
-    ("auth.sign_out", "POST"): lambda w: Call(url_for("auth.sign_out"), 302, "/sign-in", data={},
+        event="auth.signed_in" if who == ANON else None),
+    ("auth.sign_out", "POST"): lambda w, who: Call(url_for("auth.sign_out"), 302, "/sign-in", data={},
                                               event="auth.signed_out"),
-    ("dashboard.index", "GET"): lambda w: Call(url_for("dashboard.index"), 302, "/home"),
+    ("dashboard.index", "GET"): lambda w, who: Call(url_for("dashboard.index"), 302, "/home"),
     ("dashboard.home", "GET"): _home,
-    ("cases.index", "GET"): lambda w: Call(url_for("cases.index"), 200, event="cases.listed"),
-    ("cases.show", "GET"): lambda w: Call(url_for("cases.show", case_id=w.case_id), 200, event="case.viewed"),
-    ("cases.upload", "GET"): lambda w: Call(url_for("cases.upload"), 200),
-    ("cases.upload", "POST"): lambda w: Call(
+    ("cases.index", "GET"): lambda w, who: Call(url_for("cases.index"), 200, event="cases.listed"),
+    ("cases.show", "GET"): lambda w, who: Call(url_for("cases.show", case_id=w.case_id), 200, event="case.viewed"),
+    ("cases.upload", "GET"): lambda w, who: Call(url_for("cases.upload"), 200),
+    ("cases.upload", "POST"): lambda w, who: Call(
         url_for("cases.upload"), 302, "/cases/",
         data={"file": (io.BytesIO(f"Case reference,Case type,Team\nMXU{w.tag},CP,Matrix team {w.tag}\n".encode()),
                        "cases.csv")},
         event="cases.imported"),
-    ("rounds.index", "GET"): lambda w: Call(url_for("rounds.index"), 200),
-    ("rounds.new", "GET"): lambda w: Call(url_for("rounds.new"), 200),
-    ("rounds.new", "POST"): lambda w: Call(
+    ("rounds.index", "GET"): lambda w, who: Call(url_for("rounds.index"), 200),
+    ("rounds.new", "GET"): lambda w, who: Call(url_for("rounds.new"), 200),
+    ("rounds.new", "POST"): lambda w, who: Call(
         url_for("rounds.new"), 302, r"/rounds/\d+",
         data={"name": f"Matrix new {w.tag}", "template_key": "cp-cin-case-file",
               "due_date": _date_parts(date.today() + timedelta(days=20)),
               "size_mode": "all", "size": "5", "exclude_months": "12", "moderation_percent": "10",
               "blind_moderation": "blind"},
         event="round.created"),
-    ("rounds.show", "GET"): lambda w: Call(url_for("rounds.show", round_id=w.round_id), 200),
-    ("rounds.confirm", "POST"): lambda w: Call(
+    ("rounds.show", "GET"): lambda w, who: Call(url_for("rounds.show", round_id=w.round_id), 200),
+    ("rounds.confirm", "POST"): lambda w, who: Call(
         url_for("rounds.confirm", round_id=w.draft_round_id), 302, f"/rounds/{w.draft_round_id}", data={},
         event="round.sample_confirmed"),
-    ("rounds.auto_assign", "POST"): lambda w: Call(
+    ("rounds.auto_assign", "POST"): lambda w, who: Call(
         url_for("rounds.auto_assign", round_id=w.round_id), 302, f"/rounds/{w.round_id}", data={},
         event="round.auto_assigned"),
-    ("rounds.add_case", "POST"): lambda w: Call(
+    ("rounds.add_case", "POST"): lambda w, who: Call(
         url_for("rounds.add_case", round_id=w.round_id), 302, f"/rounds/{w.round_id}",
         data={"reference": w.spare_reference, "reason": "Added by the access test"}, event="round.case_added"),
-    ("rounds.remove_case", "GET"): lambda w: Call(
+    ("rounds.remove_case", "GET"): lambda w, who: Call(
         url_for("rounds.remove_case", round_id=w.round_id, audit_id=w.audit_id), 200),
-    ("rounds.remove_case", "POST"): lambda w: Call(
+    ("rounds.remove_case", "POST"): lambda w, who: Call(
         url_for("rounds.remove_case", round_id=w.round_id, audit_id=w.audit_id), 302, f"/rounds/{w.round_id}",
         data={"reason": "Removed by the access test"}, event="round.case_removed"),
-    ("rounds.reassign", "GET"): lambda w: Call(
+    ("rounds.reassign", "GET"): lambda w, who: Call(
         url_for("rounds.reassign", round_id=w.round_id, audit_id=w.audit_id), 200),
-    ("rounds.reassign", "POST"): lambda w: Call(
+    ("rounds.reassign", "POST"): lambda w, who: Call(
         url_for("rounds.reassign", round_id=w.round_id, audit_id=w.audit_id), 302, f"/rounds/{w.round_id}",
         data={"auditor_id": str(w.people["auditor"].id)}, event="audit.assigned"),
-    ("audits.mine", "GET"): lambda w: Call(url_for("audits.mine"), 200),
-    ("audits.show", "GET"): lambda w: Call(url_for("audits.show", audit_id=w.audit_id), 200, event="audit.viewed"),
-    ("audits.show", "POST"): lambda w: Call(
+    ("audits.mine", "GET"): lambda w, who: Call(url_for("audits.mine"), 200),
+    ("audits.show", "GET"): lambda w, who: Call(url_for("audits.show", audit_id=w.audit_id), 200, event="audit.viewed"),
+    ("audits.show", "POST"): lambda w, who: Call(
         url_for("audits.show", audit_id=w.audit_id), 302, f"/audits/{w.audit_id}",
         data={"version": str(w.audit_version), "action": "draft"}, event="audit.draft_saved"),
 }
@@ -328,31 +367,22 @@ def _last_event_id(app) -> int:
         return db.session.scalar(sa.select(sa.func.max(Event.id))) or 0
 
 
-def _signed_in_client(app, people, who):
-    client = app.test_client()
-    if who != ANON:
-        sign_in(client, people[who])
-    return client
-
-
-def _token(client, who) -> str:
-    return csrf_token(client, "/sign-in" if who == ANON else "/home")
-
-
 @pytest.mark.parametrize(("endpoint", "method", "who", "relation"), list(_matrix()))
-def test_access(shared_app, people, endpoint, method, who, relation):
+def test_access(shared_app, people, worlds, sessions, endpoint, method, who, relation):
     if endpoint not in POLICY or method not in POLICY[endpoint]:
         pytest.fail(f"{endpoint} {method} is a route of the app but has no entry in POLICY")
     if (endpoint, method) not in SCENARIOS:
         pytest.fail(f"{endpoint} {method} has no request scenario in SCENARIOS")
     rule = POLICY[endpoint][method]
-    world = build_world(shared_app, people, who, relation)
-    client = _signed_in_client(shared_app, people, who)
+    if relation == "own":
+        world = worlds(endpoint, method, who, audit_owner=who)
+    else:
+        world = worlds(endpoint, method, relation)
+    # Signing out ends all the user's sessions, so that request gets a session of its own.
+    client, token = sessions(who, fresh=endpoint == "auth.sign_out")
     with shared_app.test_request_context():
-        call = SCENARIOS[(endpoint, method)](world)
-    data = None
-    if method == "POST":
-        data = {**(call.data or {}), "csrf_token": _token(client, who)}
+        call = SCENARIOS[(endpoint, method)](world, who)
+    data = {**(call.data or {}), "csrf_token": token} if method == "POST" else None
     before = _last_event_id(shared_app)
 
     response = client.open(call.path, method=method, data=data)
@@ -373,15 +403,11 @@ def test_access(shared_app, people, endpoint, method, who, relation):
         assert response.status_code == 403, response.get_data(as_text=True)[:800]
         assert "You do not have access to this page" in response.get_data(as_text=True)
     if not allowed(rule, who, relation):
-        # Refused means refused: nothing was written, not even a read of case content.
+        # Refused means refused: nothing was written, not even a record of reading case content.
         assert new_events == [], new_events
 
 
 # --- per-record checks (conftest factories, a fresh database each) --------------------------------
-
-def _form_token(client, path):
-    return _csrf_from(client.get(path).get_data(as_text=True))
-
 
 def _audit_state(audit_id):
     from qa_app.audits.models import Audit, Answer
@@ -443,7 +469,7 @@ def test_qa_lead_reads_any_audit_but_cannot_grade_it(client, make_user, make_aud
     assert _audit_state(audit_id) == before
 
 
-def test_viewer_changes_nothing(shared_app, people):
+def test_viewer_changes_nothing(shared_app, people, sessions):
     """Every state-changing POST route refuses a viewer, with valid data and token, and writes nothing."""
     from qa_app.audits.models import Audit
     from qa_app.cases.models import CaseFile
@@ -461,13 +487,12 @@ def test_viewer_changes_nothing(shared_app, people):
     posts = [(endpoint, method) for endpoint, method in ROUTES
              if method == "POST" and not endpoint.startswith("auth.")]
     assert len(posts) >= 8
-    world = build_world(shared_app, people, "viewer", None)
-    client = _signed_in_client(shared_app, people, "viewer")
-    token = _token(client, "viewer")
+    world = build_world(shared_app, people)
+    client, token = sessions("viewer")
     before_id, before = _last_event_id(shared_app), snapshot()
     for endpoint, method in posts:
         with shared_app.test_request_context():
-            call = SCENARIOS[(endpoint, method)](world)
+            call = SCENARIOS[(endpoint, method)](world, "viewer")
         response = client.post(call.path, data={**(call.data or {}), "csrf_token": token})
         assert response.status_code == 403, endpoint
     assert snapshot() == before

@@ -73,3 +73,42 @@ def test_check_constraints_hold(app, make_audit):
         db.session.commit()
     db.session.rollback()
 
+
+
+def test_upgrading_a_database_with_data_keeps_every_row(tmp_path):
+    """Later migrations rebuild tables on SQLite; rows that refer to them must survive."""
+    from flask_migrate import upgrade
+
+    from tests.conftest import PG_URL, _app_for
+
+    if PG_URL:
+        pytest.skip("the table rebuild only happens on SQLite")
+    app = _app_for(f"sqlite:///{tmp_path / 'old.sqlite'}")
+    with app.app_context():
+        upgrade(revision="0001")
+        with db.engine.begin() as conn:
+            conn.exec_driver_sql("INSERT INTO teams (id, name, service_area) VALUES (1, 'North', '')")
+            conn.exec_driver_sql(
+                "INSERT INTO template_versions (id, key, version_label, title, content_hash, definition, synced_at,"
+                " current) VALUES (1, 'k', '1', 't', 'h', '{}', '2026-01-01', 1)")
+            conn.exec_driver_sql(
+                "INSERT INTO case_files (id, reference, case_type, team_id, allocated_worker, status, created_at,"
+                " updated_at) VALUES (1, 'P1', 'CP', 1, '', 'open', '2026-01-01', '2026-01-01')")
+            conn.exec_driver_sql(
+                "INSERT INTO audit_rounds (id, name, template_version_id, due_date, status, sample_rule, seed,"
+                " moderation_percent, moderate_inadequate, moderate_outstanding, moderate_immediate_risk,"
+                " blind_moderation, created_at) VALUES (1, 'R', 1, '2026-02-01', 'auditing', '{}', 1, 10, 1, 1, 1,"
+                " 1, '2026-01-01')")
+            conn.exec_driver_sql(
+                "INSERT INTO audits (id, round_id, case_file_id, template_version_id, status, overall_summary,"
+                " immediate_risk, immediate_risk_reason, sampled_by, created_at, updated_at, version)"
+                " VALUES (1, 1, 1, 1, 'in_progress', '', 0, '', 'rule', '2026-01-01', '2026-01-01', 1)")
+            conn.exec_driver_sql(
+                "INSERT INTO answers (id, audit_id, question_key, grade, value, evidence)"
+                " VALUES (1, 1, 'q', 3, '', 'kept')")
+        upgrade()
+        with db.engine.connect() as conn:
+            assert conn.exec_driver_sql("SELECT evidence FROM answers").scalar() == "kept"
+            assert conn.exec_driver_sql("SELECT reflections_enabled FROM audit_rounds").scalar() == 0
+            assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+        db.engine.dispose()

@@ -14,6 +14,14 @@ ALLOWED = [
     ("in_progress", "submit", "submitted"),
     ("not_started", "remove", "removed"),
     ("removed", "restore", "not_started"),
+    ("submitted", "select_for_moderation", "in_moderation"),
+    ("in_moderation", "deselect", "submitted"),
+    ("in_moderation", "return_for_correction", "returned"),
+    ("resubmitted", "return_for_correction", "returned"),
+    ("returned", "save_draft", "returned"),
+    ("returned", "submit", "resubmitted"),
+    ("in_moderation", "complete_moderation", "moderated"),
+    ("resubmitted", "complete_moderation", "moderated"),
 ]
 
 

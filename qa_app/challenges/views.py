@@ -1,0 +1,3 @@
+from flask import Blueprint
+
+bp = Blueprint("challenges", __name__, url_prefix="/challenges")

@@ -1,0 +1,3 @@
+from flask import Blueprint
+
+bp = Blueprint("escalations", __name__, url_prefix="/escalations")
