@@ -3,9 +3,10 @@
 A feature registers, at import time of its views module:
 - a navigation item: `NAVIGATION.add(endpoint, text, roles, order)`;
 - a panel on the home page: `HOME_PANELS.add(template, load, order)`;
-- a panel on an audit's page: `AUDIT_PANELS.add(template, load, order)`.
+- a panel on an audit's page: `AUDIT_PANELS.add(template, load, order)`;
+- a panel on a case file's page: `CASE_PANELS.add(template, load, order)`.
 
-`load(user)` (home) or `load(user, audit)` (audit page) returns a dict of template variables, or
+`load(user)` (home), `load(user, audit)` (audit page) or `load(user, case_file)` (case page) returns a dict of template variables, or
 None when the panel has nothing to show that user. Lower `order` comes first: escalations of
 children at immediate risk use a negative order so they always head the page.
 """
@@ -61,3 +62,4 @@ class PanelRegistry:
 NAVIGATION = Navigation()
 HOME_PANELS = PanelRegistry()
 AUDIT_PANELS = PanelRegistry()
+CASE_PANELS = PanelRegistry()

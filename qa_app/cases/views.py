@@ -10,7 +10,7 @@ from qa_app.cases.importing import ImportRejected, import_cases
 from qa_app.cases.models import CASE_TYPE_LABELS, FACTORS, CaseFile, CaseStatus
 from qa_app.cases.queries import CaseFilter, case_query
 from qa_app.extensions import db
-from qa_app.panels import NAVIGATION
+from qa_app.panels import CASE_PANELS, NAVIGATION
 from qa_app.history.services import record
 
 bp = Blueprint("cases", __name__, url_prefix="/cases")
@@ -47,7 +47,8 @@ def show(case_id: int):
     ) if can_view_audit(current_user, a)]
     record(current_user, "case.viewed", case)
     db.session.commit()
-    return render_template("cases/show.html", case=case, audits=audits)
+    return render_template("cases/show.html", case=case, audits=audits,
+                           panels=CASE_PANELS.render_list(current_user._get_current_object(), case))
 
 
 @bp.route("/import", methods=["GET", "POST"])
