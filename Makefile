@@ -22,7 +22,7 @@ node_modules/.installed: package.json package-lock.json
 $(STATIC)/.copied: node_modules/.installed
 	rm -rf $(STATIC) && mkdir -p $(STATIC)
 	cp $(GOVUK)/govuk-frontend.min.css $(GOVUK)/govuk-frontend.min.js $(STATIC)/
-	cp -r $(GOVUK)/assets $(STATIC)/assets
+	cp -r $(GOVUK)/assets $(STATIC)/assets && rm -rf $(STATIC)/assets/fonts  # GDS Transport is for GOV.UK only
 	touch $@
 
 install: $(VENV)/.installed node_modules/.installed

@@ -1,7 +1,7 @@
 """Imports every model so that SQLAlchemy's metadata (and Alembic) sees all tables."""
 
 from qa_app.actions.models import Action, Reflection
-from qa_app.audit_forms.models import TemplateVersion
+from qa_app.audit_forms.models import QuestionTheme, TemplateGrade, TemplateQuestion, TemplateVersion
 from qa_app.audits.models import Answer, Audit, AuditVersion
 from qa_app.auth.models import Team, User, UserRole
 from qa_app.cases.models import CaseFactor, CaseFile
@@ -16,5 +16,6 @@ from qa_app.rounds.models import AuditRound, SampleChange
 __all__ = [
     "Action", "Answer", "Audit", "AuditRound", "AuditVersion", "CaseFactor", "CaseFile", "Challenge",
     "ChallengeStage", "Escalation", "Event", "ModeratedAnswer", "Moderation", "Notification", "Reflection",
-    "ReviewCheck", "SampleChange", "Team", "TemplateVersion", "User", "UserRole",
+    "QuestionTheme", "ReviewCheck", "SampleChange", "Team", "TemplateGrade", "TemplateQuestion", "TemplateVersion",
+    "User", "UserRole",
 ]

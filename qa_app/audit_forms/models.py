@@ -32,3 +32,47 @@ class TemplateVersion(Base):
     @property
     def label(self) -> str:
         return f"{self.title} (version {self.version_label})"
+
+
+class TemplateQuestion(Base):
+    """A question of a stored template version, as rows, so reports can join and group in SQL."""
+
+    __tablename__ = "template_questions"
+
+    template_version_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("template_versions.id", ondelete="CASCADE"), primary_key=True
+    )
+    key: Mapped[str] = mapped_column(sa.String(80), primary_key=True)
+    position: Mapped[int]
+    section_key: Mapped[str] = mapped_column(sa.String(80))
+    section_title: Mapped[str] = mapped_column(sa.String(200))
+    text: Mapped[str] = mapped_column(sa.Text)
+    type: Mapped[str] = mapped_column(sa.String(20))
+    limiting: Mapped[bool] = mapped_column(default=False)
+
+
+class QuestionTheme(Base):
+    """A theme tag of a question (a question may carry several)."""
+
+    __tablename__ = "question_themes"
+
+    template_version_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("template_versions.id", ondelete="CASCADE"), primary_key=True
+    )
+    question_key: Mapped[str] = mapped_column(sa.String(80), primary_key=True)
+    theme: Mapped[str] = mapped_column(sa.String(40), primary_key=True, index=True)
+
+
+class TemplateGrade(Base):
+    """A grade of a template version's scale, with what reports count it as."""
+
+    __tablename__ = "template_grades"
+
+    template_version_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("template_versions.id", ondelete="CASCADE"), primary_key=True
+    )
+    value: Mapped[int] = mapped_column(primary_key=True)
+    label: Mapped[str] = mapped_column(sa.String(80))
+    rank: Mapped[int]  # 0 = best
+    good_or_better: Mapped[bool]
+    inadequate: Mapped[bool]

@@ -4,7 +4,7 @@ from dataclasses import dataclass
 
 import sqlalchemy as sa
 
-from qa_app.audit_forms.models import TemplateVersion
+from qa_app.audit_forms.models import QuestionTheme, TemplateGrade, TemplateQuestion, TemplateVersion
 from qa_app.audit_forms.schema import TemplateInvalid, TemplateProblem, load_directory
 from qa_app.extensions import db
 from qa_app.history.services import record
@@ -25,6 +25,7 @@ def sync_templates(directory: str, actor=None) -> SyncResult:
     """
     templates, problems = load_directory(directory)
     result = SyncResult(added=[], unchanged=[], problems=problems)
+    index_unindexed_versions()
     for template in templates:
         digest = template.content_hash()
         existing = db.session.scalar(sa.select(TemplateVersion).where(TemplateVersion.content_hash == digest))
@@ -39,10 +40,42 @@ def sync_templates(directory: str, actor=None) -> SyncResult:
         )
         db.session.add(version)
         db.session.flush()
+        index_version(version)
         _make_current(version)
         record(actor, "template.synced", version, key=template.key, version=template.version, hash=digest)
         result.added.append(template.key)
     return result
+
+
+def index_version(version: TemplateVersion) -> None:
+    """Store the version's questions, themes and grades as rows for the reports' SQL."""
+    template = version.template
+    position = 0
+    for section in template.sections:
+        for question in section.questions:
+            position += 1
+            db.session.add(TemplateQuestion(
+                template_version_id=version.id, key=question.key, position=position,
+                section_key=section.key, section_title=section.title, text=question.text,
+                type=question.type, limiting=question.limiting,
+            ))
+            for theme in question.themes:
+                db.session.add(QuestionTheme(template_version_id=version.id, question_key=question.key,
+                                             theme=theme))
+    scale = template.scale
+    for rank, grade in enumerate(scale.grades):
+        db.session.add(TemplateGrade(
+            template_version_id=version.id, value=grade.value, label=grade.label, rank=rank,
+            good_or_better=grade.value in scale.good_or_better, inadequate=grade.value == scale.inadequate,
+        ))
+    db.session.flush()
+
+
+def index_unindexed_versions() -> None:
+    """Index versions stored before the index tables existed (or by an import)."""
+    indexed = sa.select(TemplateGrade.template_version_id).distinct()
+    for version in db.session.scalars(sa.select(TemplateVersion).where(TemplateVersion.id.not_in(indexed))):
+        index_version(version)
 
 
 def _make_current(version: TemplateVersion) -> None:

@@ -12,7 +12,7 @@ from qa_app.cases.models import CaseFile
 from qa_app.db import Base, utcnow
 from qa_app.rounds.models import AuditRound
 
-_submitted_sql = ", ".join(f"'{s.value}'" for s in SUBMITTED_STATES)
+_submitted_sql = ", ".join(f"'{s}'" for s in sorted(s.value for s in SUBMITTED_STATES))
 
 
 class Audit(Base):

@@ -112,3 +112,14 @@ def test_upgrading_a_database_with_data_keeps_every_row(tmp_path):
             assert conn.exec_driver_sql("SELECT reflections_enabled FROM audit_rounds").scalar() == 0
             assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
         db.engine.dispose()
+
+
+def test_every_audit_status_can_be_stored(app, make_audit):
+    """The database's check constraints know every state of the workflow (they were once stale)."""
+    from qa_app.audits.workflow import AuditStatus, SUBMITTED_STATES
+
+    for status in AuditStatus:
+        audit = make_audit(status="submitted" if status in SUBMITTED_STATES else "not_started")
+        audit.status = status.value
+        db.session.commit()
+        assert db.session.get(type(audit), audit.id).status == status.value

@@ -1,0 +1,106 @@
+"""The report's figures on a hand-built set with known answers."""
+
+from datetime import date, timedelta
+
+import pytest
+
+from qa_app.audits.models import Answer
+from qa_app.db import utcnow
+from qa_app.extensions import db
+from qa_app.moderation.models import ModeratedAnswer, Moderation
+from qa_app.reports.builder import build_report, find_round, round_report
+from qa_app.reports.queries import ReportFilter
+
+# 16 files: final grades 3 Outstanding, 6 Good, 4 Requires improvement, 3 Inadequate.
+# One Inadequate is the moderator's: the auditor said Good (the auditor was optimistic).
+AUDITOR_GRADES = [1, 1, 1, 2, 2, 2, 2, 2, 2, 2, 3, 3, 3, 3, 4, 4]
+MODERATED = {9: (4, "worse"), 0: (1, "agreed")}   # index → moderator's overall grade
+
+
+@pytest.fixture
+def built(app, make_round, make_case, make_user, make_audit):
+    round_ = make_round()
+    moderator = make_user("moderator")
+    north_auditor = make_user("auditor", team="South")
+    audits = []
+    for index, grade in enumerate(AUDITOR_GRADES):
+        team = "North" if index < 8 else "South"
+        case = make_case(team=team, case_type="CP" if index % 2 else "CIN")
+        audit = make_audit(auditor=north_auditor, round_=round_, case=case, status="submitted", overall_grade=grade)
+        # Two graded answers per audit: risk (themes risk_assessment) and the plan (smart_objectives).
+        audit.answers = [Answer(question_key="risk_assessment_quality", grade=grade, value="", evidence="e"),
+                         Answer(question_key="plan_smart", grade=2, value="", evidence="")]
+        if index in MODERATED:
+            moderated_grade, _ = MODERATED[index]
+            audit.status = "moderated"
+            moderation = Moderation(audit=audit, round_id=round_.id, moderator_id=moderator.id, status="completed",
+                                    selected_because="percentage", overall_grade=moderated_grade,
+                                    auditor_overall_grade=grade,
+                                    outcome="moderated_worse" if moderated_grade > grade else "agreed",
+                                    completed_at=utcnow())
+            moderation.answers = [ModeratedAnswer(question_key="risk_assessment_quality", grade=moderated_grade,
+                                                  auditor_grade=grade, rationale="r")]
+            db.session.add(moderation)
+        audits.append(audit)
+    # An audit still in progress does not count.
+    make_audit(auditor=north_auditor, round_=round_, status="in_progress")
+    db.session.commit()
+    return round_, audits
+
+
+def test_headline_figures(built):
+    round_, _ = built
+    report = round_report(round_)
+    assert report["round"] == round_.name
+    assert report["audits"] == 16
+    assert report["final_grades"] == {"Outstanding": 3, "Good": 6, "Requires improvement": 4, "Inadequate": 3}
+    assert report["auditor_grades"] == {"Outstanding": 3, "Good": 7, "Requires improvement": 4, "Inadequate": 2}
+    assert report["percent_inadequate"] == 18.8
+    assert report["percent_good_or_better"] == 56.2
+
+
+def test_theme_figures_use_the_moderated_answer(built):
+    round_, _ = built
+    themes = round_report(round_)["themes"]
+    # risk answers follow the overall grades; one was moderated from Good to Inadequate.
+    assert themes["risk_assessment"] == {"answers": 16, "percent_good_or_better": 56.2, "percent_inadequate": 18.8}
+    assert themes["smart_objectives"] == {"answers": 16, "percent_good_or_better": 100.0, "percent_inadequate": 0.0}
+    assert "voice_of_the_child" not in themes  # no answers, no row
+
+
+def test_teams_case_types_and_questions(built):
+    round_, _ = built
+    report = round_report(round_)
+    assert report["teams"]["North"] == {"audits": 8, "percent_inadequate": 0.0, "percent_good_or_better": 100.0}
+    assert report["teams"]["South"]["audits"] == 8
+    assert report["teams"]["South"]["percent_inadequate"] == 37.5
+    assert report["case_types"]["CP"]["audits"] == 8
+    assert report["strengths"][0]["question"] == "plan_smart"
+    assert report["areas_for_development"][0]["question"] == "risk_assessment_quality"
+
+
+def test_filters_narrow_the_scope(built, make_team):
+    round_, _ = built
+    north = make_team("North")
+    report = build_report(ReportFilter(round_ids=(round_.id,), team_id=north.id))
+    assert report["audits"] == 8 and report["percent_inadequate"] == 0.0
+    tomorrow = date.today() + timedelta(days=1)
+    assert build_report(ReportFilter(round_ids=(round_.id,), date_from=tomorrow))["audits"] == 0
+    empty = build_report(ReportFilter(round_ids=(round_.id,), date_from=tomorrow))
+    assert empty["percent_inadequate"] is None
+
+
+def test_trend_has_one_point_per_round(built, make_round, make_audit, make_user):
+    round_, _ = built
+    later = make_round()
+    make_audit(round_=later, status="submitted", overall_grade=4)
+    trend = build_report(ReportFilter())["trend"]
+    assert [point["round"] for point in trend] == [round_.name, later.name]
+    assert trend[1]["percent_inadequate"] == 100.0
+
+
+def test_find_round_by_id_or_exact_name(built):
+    round_, _ = built
+    assert find_round(round_.name) == round_
+    assert find_round(str(round_.id)) == round_
+    assert find_round("no such round") is None
