@@ -37,15 +37,20 @@ run: install assets migrate
 	@echo "Serving on http://127.0.0.1:$(PORT)"
 	$(FLASK) run --host 127.0.0.1 --port $(PORT)
 
-# Debian's chromium (browser tests) and PostgreSQL (the suite runs on it too), when missing.
+# Debian packages the tests use, when missing: chromium (browser tests), PostgreSQL (the suite runs
+# on it too), LibreOffice Calc and poppler (the exported workbook is opened by a real spreadsheet program).
 system-test-deps:
-	@missing=""; \
+	@missing=""; lean=""; \
 	command -v chromium >/dev/null || missing="$$missing chromium"; \
 	ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing="$$missing postgresql"; \
-	if [ -n "$$missing" ]; then \
-	  if [ "$$(id -u)" = 0 ]; then \
-	    echo "Installing$$missing"; apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
-	  else echo "Please install:$$missing (Debian packages)"; exit 1; fi; \
+	command -v soffice >/dev/null || lean="$$lean libreoffice-calc"; \
+	command -v pdftoppm >/dev/null || lean="$$lean poppler-utils"; \
+	if [ -n "$$missing$$lean" ]; then \
+	  if [ "$$(id -u)" != 0 ]; then echo "Please install:$$missing$$lean (Debian packages)"; exit 1; fi; \
+	  echo "Installing$$missing$$lean"; apt-get update -qq; \
+	  export DEBIAN_FRONTEND=noninteractive; \
+	  if [ -n "$$missing" ]; then apt-get install -y -qq $$missing >/dev/null || exit 1; fi; \
+	  if [ -n "$$lean" ]; then apt-get install -y -qq --no-install-recommends $$lean >/dev/null || exit 1; fi; \
 	fi
 
 test: install assets system-test-deps

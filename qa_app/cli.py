@@ -19,8 +19,12 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(users_cli)
     app.cli.add_command(cases_cli)
     from qa_app.demo import demo_command
+    from qa_app.exports.cli import export_cli, report_cli, results_cli
 
     app.cli.add_command(demo_command)
+    app.cli.add_command(export_cli)
+    app.cli.add_command(report_cli)
+    app.cli.add_command(results_cli)
 
 
 def main() -> None:

@@ -66,6 +66,16 @@ _counter = itertools.count()
 
 @pytest.fixture
 def database_url(template_database, tmp_path):
+    yield from _fresh_database(template_database, tmp_path, "test")
+
+
+@pytest.fixture
+def second_database_url(template_database, tmp_path):
+    """Another empty, migrated database (for moving data between two instances)."""
+    yield from _fresh_database(template_database, tmp_path, "second")
+
+
+def _fresh_database(template_database, tmp_path, label):
     if PG_URL:
         name = f"qa_test_{os.getpid()}_{next(_counter)}"
         admin = _pg_admin()
@@ -76,7 +86,7 @@ def database_url(template_database, tmp_path):
             conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         admin.dispose()
     else:
-        path = tmp_path / "test.sqlite"
+        path = tmp_path / f"{label}.sqlite"
         shutil.copyfile(template_database, path)
         yield f"sqlite:///{path}"
 

@@ -80,9 +80,9 @@ def find_round(ident: str) -> AuditRound | None:
 
 
 def moderation_section(scope) -> dict:
-    from qa_app.moderation import statistics
+    from qa_app.reports.moderation import report_figures
 
-    return statistics.report_figures(scope)
+    return report_figures(scope)
 
 
 def actions_section(scope, today: date) -> dict:

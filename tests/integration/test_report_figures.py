@@ -37,7 +37,7 @@ def built(app, make_round, make_case, make_user, make_audit):
                                     selected_because="percentage", overall_grade=moderated_grade,
                                     auditor_overall_grade=grade,
                                     outcome="moderated_worse" if moderated_grade > grade else "agreed",
-                                    completed_at=utcnow())
+                                    graded_at=utcnow(), completed_at=utcnow())
             moderation.answers = [ModeratedAnswer(question_key="risk_assessment_quality", grade=moderated_grade,
                                                   auditor_grade=grade, rationale="r")]
             db.session.add(moderation)
@@ -104,3 +104,19 @@ def test_find_round_by_id_or_exact_name(built):
     assert find_round(round_.name) == round_
     assert find_round(str(round_.id)) == round_
     assert find_round("no such round") is None
+
+
+def test_moderation_figures_come_from_the_moderated_pairs(built):
+    round_, _ = built
+    moderation = round_report(round_)["moderation"]
+    # Two moderated audits: one agreed (Outstanding/Outstanding), one moderated worse (Good → Inadequate).
+    assert {k: moderation[k] for k in ("pairs", "exact_agreement", "within_one", "agreed", "moderated_worse",
+                                       "moderated_better")} == {
+        "pairs": 2, "exact_agreement": 50.0, "within_one": 50.0, "agreed": 1, "moderated_worse": 1,
+        "moderated_better": 0}
+    # Hand computation, quadratic weights over all four grades: pairs (1,1) and (2,4).
+    # observed weighted disagreement = (0 + (2/3)^2)/2 = 2/9; expected = mean over the product of the
+    # marginals {1:.5, 2:.5} x {1:.5, 4:.5} of ((i-j)/3)^2 = (0 + 1 + 1/9 + 4/9)/4 = 14/36
+    assert moderation["weighted_kappa"] == round(1 - (2 / 9) / (14 / 36), 3)
+    assert moderation["by_question"]["risk_assessment_quality"]["pairs"] == 2
+    assert moderation["by_theme"]["risk_assessment"]["moderated_worse"] == 1

@@ -1,0 +1,58 @@
+"""Making user text safe in a spreadsheet cell.
+
+User text is always written as a string cell, never a formula. On top of that, text a spreadsheet
+program would turn into a formula when someone edits the cell or saves it as CSV (a leading
+= + - @, their full-width forms, tab, CR or LF) gets a visible apostrophe in front; `read_text`
+takes it off again, so an export imported back is unchanged. Numbers stay numbers. Control
+characters become U+FFFD and text over Excel's cell limit is cut and marked.
+"""
+
+import re
+from datetime import date, datetime
+
+from openpyxl.cell import WriteOnlyCell
+
+EXCEL_CELL_LIMIT = 32_767
+TRUNCATED_MARK = " [truncated: the full text is in the application]"
+# Characters openpyxl (and the XML it writes) cannot hold: C0 controls except tab, LF, CR.
+_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n", "\uff1d", "\uff0b", "\uff0d", "\uff20")
+_NUMBER = re.compile(r"^-?\d+(\.\d+)?$")
+
+
+def clean_text(text: str) -> str:
+    """Text that is safe to write: control characters replaced, cut to Excel's limit (and marked),
+    and a leading formula character neutralised with an apostrophe prefix."""
+    text = _ILLEGAL.sub("\ufffd", text)
+    if (text.startswith(_FORMULA_START) and not _NUMBER.match(text)) or text.startswith("'"):
+        text = "'" + text
+    if len(text) > EXCEL_CELL_LIMIT:
+        text = text[: EXCEL_CELL_LIMIT - len(TRUNCATED_MARK)] + TRUNCATED_MARK
+    return text
+
+
+def cell(ws, value, *, style: str | None = None):
+    """A write-only cell: text is always a string cell (never a formula), other types as they are."""
+    if isinstance(value, str):
+        result = WriteOnlyCell(ws, value=None)
+        result.value = clean_text(value)
+        result.data_type = "s"
+    else:
+        result = WriteOnlyCell(ws, value=value)
+        if isinstance(value, datetime):
+            result.number_format = "dd/mm/yyyy hh:mm"
+        elif isinstance(value, date):
+            result.number_format = "dd/mm/yyyy"
+    if style:
+        result.style = style
+    return result
+
+
+def read_text(value) -> str:
+    """The original text of a cell written by `clean_text` (the guard apostrophe removed)."""
+    if value is None:
+        return ""
+    text = str(value)
+    if text.startswith("'") and (text[1:].startswith(_FORMULA_START) or text[1:].startswith("'")):
+        return text[1:]
+    return text

@@ -1,0 +1,138 @@
+"""`export round|all` and `report round --json`."""
+
+import json
+import sys
+from pathlib import Path
+
+import click
+import sqlalchemy as sa
+
+from qa_app.audit_forms.models import TemplateVersion
+from qa_app.audits.models import Audit
+from qa_app.extensions import db
+from qa_app.reports.builder import find_round, round_report
+from qa_app.reports.queries import ReportFilter
+
+
+@click.group("export", help="Export moderated results to an Excel workbook (the exchange format).")
+def export_cli() -> None:
+    pass
+
+
+@export_cli.command("round", help="Export one round (its id or exact name).")
+@click.argument("ident", metavar="ROUND")
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False), help="The .xlsx file to write.")
+def export_round(ident: str, output: str) -> None:
+    round_ = _round_or_exit(ident)
+    _export(ReportFilter(round_ids=(round_.id,)), output)
+
+
+@export_cli.command("all", help="Export every round.")
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False), help="The .xlsx file to write.")
+def export_all(output: str) -> None:
+    _export(ReportFilter(), output)
+
+
+def _export(filters: ReportFilter, output: str) -> None:
+    from qa_app.exports.workbook import write_exchange_workbook
+
+    path = Path(output)
+    if path.suffix.lower() != ".xlsx":
+        click.echo("The output file must end in .xlsx", err=True)
+        sys.exit(1)
+    total = _audit_count(filters)
+    show = sys.stderr.isatty()
+    temporary = path.with_name(path.name + ".part")
+    with click.progressbar(length=max(total, 1) * 2, label="Exporting", file=sys.stderr,
+                           hidden=not show) as bar:
+        done = {"Audits": 0, "Answers": 0}
+
+        def progress(sheet: str, rows: int) -> None:
+            if sheet in done:
+                step = rows - done[sheet] if sheet == "Audits" else 0
+                done[sheet] = rows
+                bar.update(step)
+
+        try:
+            with temporary.open("wb") as out:
+                write_exchange_workbook(out, filters=filters, generated_by="command line",
+                                        template_versions=_versions(filters), progress=progress)
+        except OSError as error:
+            temporary.unlink(missing_ok=True)
+            click.echo(f"Cannot write {output}: {error.strerror}", err=True)
+            sys.exit(1)
+        bar.update(max(total, 1) * 2)
+    temporary.replace(path)
+    click.echo(f"Exported {total} audit(s) to {path}")
+
+
+def _audit_count(filters: ReportFilter) -> int:
+    from qa_app.reports.queries import audit_scope
+
+    scope = audit_scope(filters).subquery()
+    return db.session.scalar(sa.select(sa.func.count()).select_from(scope)) or 0
+
+
+def _versions(filters: ReportFilter) -> list[str]:
+    query = sa.select(TemplateVersion.key, TemplateVersion.version_label, TemplateVersion.content_hash).where(
+        TemplateVersion.id.in_(sa.select(Audit.template_version_id).distinct()))
+    return [f"{key} {label} ({digest[:12]})" for key, label, digest in db.session.execute(query)]
+
+
+def _round_or_exit(ident: str):
+    round_ = find_round(ident)
+    if round_ is None:
+        click.echo(f"No round has the id or name '{ident}'.", err=True)
+        sys.exit(1)
+    return round_
+
+
+@click.group("report", help="Report figures.")
+def report_cli() -> None:
+    pass
+
+
+@report_cli.command("round", help="The report of one round (its id or exact name).")
+@click.argument("ident", metavar="ROUND")
+@click.option("--json", "as_json", is_flag=True, help="Print the figures as JSON.")
+def report_round(ident: str, as_json: bool) -> None:
+    round_ = _round_or_exit(ident)
+    report = round_report(round_)
+    if as_json:
+        click.echo(json.dumps(report, indent=2, ensure_ascii=False, default=str))
+        return
+    click.echo(f"{report['round']}: {report['audits']} audits completed")
+    for label, n in report["final_grades"].items():
+        click.echo(f"  {label:22} {n}")
+    click.echo(f"  % Inadequate: {report['percent_inadequate']}; % Good or better: {report['percent_good_or_better']}")
+
+
+@click.group("results", help="Import audit results in the exchange format.")
+def results_cli() -> None:
+    pass
+
+
+@results_cli.command("import", help="Import the Audits and Answers sheets of an exchange workbook. All or nothing.")
+@click.argument("path", type=click.Path(dir_okay=False))
+def results_import(path: str) -> None:
+    from qa_app.exports.importing import ResultsRejected, import_results
+
+    file = Path(path)
+    try:
+        data = file.read_bytes()
+    except OSError as error:
+        click.echo(f"Cannot read {path}: {error.strerror}", err=True)
+        sys.exit(1)
+    if sys.stderr.isatty():
+        click.echo(f"Reading {file.name} ({len(data) // 1024:,} KB)…", err=True)
+    try:
+        summary = import_results(data, file.name, actor=None)
+    except ResultsRejected as error:
+        db.session.rollback()
+        for problem in error.problems:
+            click.echo(problem, err=True)
+        click.echo(f"Nothing imported: {len(error.problems)} problem(s).", err=True)
+        sys.exit(1)
+    db.session.commit()
+    for line in summary.lines():
+        click.echo(line)

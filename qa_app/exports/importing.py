@@ -1,0 +1,408 @@
+"""`results import`: audits and answers from an exchange workbook (this app's export, or a council's
+past spreadsheet audits laid out the same way). All or nothing: every problem is reported by sheet,
+row and column, and nothing is written unless the whole file is good."""
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime, time
+
+import sqlalchemy as sa
+
+from qa_app.audit_forms.models import TemplateVersion
+from qa_app.audit_forms.schema import YES_PARTLY_NO, AuditTemplate
+from qa_app.audits.models import Answer, Audit
+from qa_app.audits.workflow import AuditStatus
+from qa_app.auth.models import Role, User
+from qa_app.auth.services import create_user, get_or_create_team, normalise_email
+from qa_app.cases.importing import _CASE_TYPES
+from qa_app.cases.models import CaseFile
+from qa_app.db import utcnow
+from qa_app.errors import DomainError
+from qa_app.exports.cells import read_text
+from qa_app.exports.rows import ANSWER_HEADERS, AUDIT_HEADERS
+from qa_app.extensions import db
+from qa_app.history.services import record
+from qa_app.moderation.models import ModeratedAnswer, Moderation, ModerationOutcome, ModerationStatus
+from qa_app.rounds.models import AuditRound, RoundStatus
+from qa_app.spreadsheets.reader import Limits, UnreadableFile, read_workbook
+
+REQUIRED_AUDIT_COLUMNS = ("Audit ID", "Round", "Template", "Case reference", "Auditor", "Auditor grade")
+REQUIRED_ANSWER_COLUMNS = ("Audit ID", "Question key", "Auditor answer")
+IMPORT_LIMITS = Limits(max_bytes=200 * 1024 * 1024, max_rows=3_000_000, max_columns=60,
+                       max_cell_chars=40_000, max_uncompressed_bytes=2 * 1024 * 1024 * 1024)
+_STATUS = {s.label.lower(): s for s in AuditStatus} | {s.value.replace("_", " "): s for s in AuditStatus}
+
+
+class ResultsRejected(DomainError):
+    def __init__(self, problems: list[str]):
+        super().__init__(f"The workbook was not imported: {len(problems)} problem(s) found.")
+        self.problems = problems
+
+
+@dataclass
+class ImportSummary:
+    audits: int = 0
+    answers: int = 0
+    rounds_created: list[str] = field(default_factory=list)
+    cases_created: int = 0
+    users_created: list[str] = field(default_factory=list)
+
+    def lines(self) -> list[str]:
+        lines = [f"imported {self.audits} audit(s) with {self.answers} answer(s); "
+                 f"{self.cases_created} case file(s) and {len(self.rounds_created)} round(s) created"]
+        if self.users_created:
+            lines.append("These users were unknown and have been created inactive (no sign-in until an "
+                         "administrator activates them): " + ", ".join(self.users_created))
+        return lines
+
+
+class _Problems(list):
+    def at(self, sheet: str, row: int, column: str, message: str) -> None:
+        self.append(f"{sheet}, row {row}, column '{column}': {message}")
+
+
+def import_results(data: bytes, filename: str, *, actor, limits: Limits = IMPORT_LIMITS) -> ImportSummary:
+    """Read the Audits and Answers sheets and create the audits; ResultsRejected lists every problem."""
+    try:
+        tables = read_workbook(data, filename, sheets=["Audits", "Answers"], limits=limits)
+    except UnreadableFile as error:
+        raise ResultsRejected([error.message]) from None
+    problems = _Problems()
+    audits_table, answers_table = tables["Audits"], tables["Answers"]
+    for sheet, table, required in (("Audits", audits_table, REQUIRED_AUDIT_COLUMNS),
+                                   ("Answers", answers_table, REQUIRED_ANSWER_COLUMNS)):
+        for column in required:
+            if column not in table.headers:
+                problems.append(f"{sheet}: the column '{column}' is missing.")
+    if problems:
+        raise ResultsRejected(problems)
+
+    plans = _plan_audits(audits_table.rows, problems)
+    _plan_answers(answers_table.rows, plans, problems)
+    if not plans and not problems:
+        problems.append("Audits: the sheet has no audits.")
+    if problems:
+        raise ResultsRejected(problems)
+    return _write(plans, actor=actor, filename=filename)
+
+
+@dataclass
+class _AuditPlan:
+    row: int
+    source_id: str
+    round_name: str
+    version: TemplateVersion
+    reference: str
+    case_type: str | None
+    team: str
+    auditor_email: str
+    auditor_name: str
+    submitted_at: datetime
+    auditor_grade: int
+    status: AuditStatus
+    immediate_risk: bool
+    risk_reason: str
+    summary: str
+    moderator_email: str = ""
+    moderator_name: str = ""
+    moderated_at: datetime | None = None
+    moderated_grade: int | None = None
+    rationale: str = ""
+    selected_because: str = ""
+    round_started: date | None = None
+    round_due: date | None = None
+    answers: dict[str, dict] = field(default_factory=dict)
+
+
+def _plan_audits(rows, problems: _Problems) -> dict[str, _AuditPlan]:
+    plans: dict[str, _AuditPlan] = {}
+    versions: dict[tuple[str, str], TemplateVersion | None] = {}
+    seen_round_case: dict[tuple[str, str], int] = {}
+    for raw in rows:
+        v, n = raw.values, raw.number
+        bad = len(problems)
+        source_id = _text(v.get("Audit ID"))
+        if not source_id:
+            problems.at("Audits", n, "Audit ID", "is empty")
+        elif source_id in plans:
+            problems.at("Audits", n, "Audit ID", f"{source_id} appears twice (first in row {plans[source_id].row})")
+        key, label = _text(v.get("Template")), _text(v.get("Template version"))
+        if (key, label) not in versions:
+            versions[(key, label)] = _find_version(key, label)
+        version = versions[(key, label)]
+        if version is None:
+            problems.at("Audits", n, "Template", f"no template '{key}'" + (f" version '{label}'" if label else "")
+                        + " is stored here (run `templates sync`)")
+        round_name = " ".join(_text(v.get("Round")).split())
+        if not round_name:
+            problems.at("Audits", n, "Round", "is empty")
+        reference = _text(v.get("Case reference")).upper()
+        if not reference:
+            problems.at("Audits", n, "Case reference", "is empty")
+        elif (round_name, reference) in seen_round_case:
+            problems.at("Audits", n, "Case reference", f"{reference} is audited twice in round '{round_name}' "
+                        f"(also row {seen_round_case[(round_name, reference)]})")
+        seen_round_case[(round_name, reference)] = n
+        case_type_text = _text(v.get("Case type"))
+        case_type = _CASE_TYPES.get(case_type_text.lower()) if case_type_text else None
+        if case_type_text and case_type is None:
+            problems.at("Audits", n, "Case type", f"'{case_type_text[:40]}' is not a known case type")
+        auditor_email = normalise_email(_text(v.get("Auditor")))
+        if "@" not in auditor_email:
+            problems.at("Audits", n, "Auditor", "must be the auditor's email address")
+        submitted_at = _datetime(v.get("Submitted on"), problems, "Audits", n, "Submitted on") or utcnow()
+        scale = version.template.scale if version else None
+        auditor_grade = _grade(scale, v.get("Auditor grade"), problems, "Audits", n, "Auditor grade", required=True)
+        moderated_grade = _grade(scale, v.get("Moderated grade"), problems, "Audits", n, "Moderated grade")
+        moderator_email = normalise_email(_text(v.get("Moderator")))
+        if moderated_grade is not None and "@" not in moderator_email:
+            problems.at("Audits", n, "Moderator", "a moderated audit needs the moderator's email address")
+        status_text = _text(v.get("Status")).lower()
+        status = _STATUS.get(status_text) if status_text else (
+            AuditStatus.MODERATED if moderated_grade is not None else AuditStatus.SUBMITTED)
+        if status is None or status in (AuditStatus.NOT_STARTED, AuditStatus.IN_PROGRESS, AuditStatus.REMOVED):
+            problems.at("Audits", n, "Status", f"'{status_text}' is not the status of a submitted audit")
+        risk = _text(v.get("Child at immediate risk")).lower() in ("yes", "y", "true", "1")
+        risk_reason = read_text(v.get("Immediate risk reason")).strip()
+        if risk and not risk_reason:
+            risk_reason = "Flagged in an imported audit (no reason recorded)."
+        if len(problems) > bad or version is None:
+            continue
+        plans[source_id] = _AuditPlan(
+            row=n, source_id=source_id, round_name=round_name, version=version, reference=reference,
+            case_type=case_type.value if case_type else None, team=" ".join(_text(v.get("Team")).split()),
+            auditor_email=auditor_email, auditor_name=_text(v.get("Auditor name")), submitted_at=submitted_at,
+            auditor_grade=auditor_grade, status=status, immediate_risk=risk, risk_reason=risk_reason,
+            summary=read_text(v.get("Overall summary")).strip(), moderator_email=moderator_email,
+            moderator_name=_text(v.get("Moderator name")),
+            moderated_at=_datetime(v.get("Moderated on"), problems, "Audits", n, "Moderated on"),
+            moderated_grade=moderated_grade, rationale=read_text(v.get("Moderator rationale")).strip(),
+            selected_because=_text(v.get("Selected for moderation because")) or "hand",
+            round_started=_date(v.get("Round started on")), round_due=_date(v.get("Round due date")),
+        )
+    _check_cases(plans, problems)
+    return plans
+
+
+def _check_cases(plans: dict[str, _AuditPlan], problems: _Problems) -> None:
+    references = {plan.reference for plan in plans.values()}
+    existing = set()
+    for start in range(0, len(references), 500):
+        chunk = sorted(references)[start:start + 500]
+        existing.update(db.session.scalars(sa.select(CaseFile.reference).where(CaseFile.reference.in_(chunk))))
+    for plan in plans.values():
+        if plan.reference not in existing and (not plan.case_type or not plan.team):
+            problems.at("Audits", plan.row, "Case type", f"case file {plan.reference} is new here, so its "
+                        "'Case type' and 'Team' are needed")
+    rounds = {name: round_ for name, round_ in db.session.execute(
+        sa.select(AuditRound.name, AuditRound).where(AuditRound.name.in_({p.round_name for p in plans.values()})))}
+    for plan in plans.values():
+        round_ = rounds.get(plan.round_name)
+        if round_ is not None and round_.template_version.key != plan.version.key:
+            problems.at("Audits", plan.row, "Round", f"round '{plan.round_name}' exists here with another template")
+
+
+def _plan_answers(rows, plans: dict[str, _AuditPlan], problems: _Problems) -> None:
+    choices_of = {}
+    for raw in rows:
+        v, n = raw.values, raw.number
+        source_id = _text(v.get("Audit ID"))
+        plan = plans.get(source_id)
+        if plan is None:
+            problems.at("Answers", n, "Audit ID", f"'{source_id}' is not an audit of the Audits sheet"
+                        " (or that audit has problems)")
+            continue
+        key = _text(v.get("Question key"))
+        template: AuditTemplate = plan.version.template
+        try:
+            question = template.question(key)
+        except KeyError:
+            problems.at("Answers", n, "Question key", f"'{key[:80]}' is not a question of {template.key} "
+                        f"version {template.version}")
+            continue
+        if key in plan.answers:
+            problems.at("Answers", n, "Question key", f"'{key}' is answered twice for audit {source_id}")
+            continue
+        value = _answer_value(question, v.get("Auditor answer"), template, problems, n, choices_of)
+        moderated = _grade(template.scale, v.get("Moderated answer"), problems, "Answers", n, "Moderated answer") \
+            if question.is_graded else None
+        plan.answers[key] = {"value": value, "evidence": read_text(v.get("Evidence")).strip(),
+                             "moderated": moderated, "rationale": read_text(v.get("Moderator rationale")).strip()}
+
+
+def _answer_value(question, raw, template, problems, n, _cache):
+    if raw is None or raw == "":
+        return None
+    if question.type == "grade":
+        return _grade(template.scale, raw, problems, "Answers", n, "Auditor answer")
+    if question.type == "yes_partly_no":
+        text = _text(raw).lower()
+        mapping = {k: k for k, _ in YES_PARTLY_NO} | {label.lower(): k for k, label in YES_PARTLY_NO} | {"n/a": "na"}
+        if text not in mapping:
+            problems.at("Answers", n, "Auditor answer", f"'{_text(raw)[:40]}' is not Yes, Partly, No or Not applicable")
+        return mapping.get(text)
+    if question.type == "choice":
+        text = _text(raw)
+        if text not in question.choices:
+            problems.at("Answers", n, "Auditor answer", f"'{text[:60]}' is not one of the question's choices")
+        return text
+    if question.type == "date":
+        day = _date(raw)
+        if day is None:
+            problems.at("Answers", n, "Auditor answer", f"'{_text(raw)[:30]}' is not a date")
+        return day.isoformat() if day else None
+    if question.type == "number":
+        try:
+            number = float(raw) if not isinstance(raw, (int, float)) else raw
+        except ValueError:
+            problems.at("Answers", n, "Auditor answer", f"'{_text(raw)[:30]}' is not a number")
+            return None
+        return str(int(number)) if float(number).is_integer() else str(number)
+    return read_text(raw).strip()
+
+
+def _write(plans: dict[str, _AuditPlan], *, actor, filename: str) -> ImportSummary:
+    summary = ImportSummary()
+    users: dict[str, User] = {}
+
+    def user_for(email: str, name: str, role: Role) -> User:
+        if email in users:
+            return users[email]
+        user = db.session.scalar(sa.select(User).where(User.email == email))
+        if user is None:
+            user = create_user(email=email, roles=[role], display_name=name or None, active=False, actor=actor)
+            summary.users_created.append(email)
+        users[email] = user
+        return user
+
+    rounds: dict[str, AuditRound] = {}
+    cases: dict[str, CaseFile] = {}
+    for plan in sorted(plans.values(), key=lambda p: p.row):
+        round_ = rounds.get(plan.round_name) or db.session.scalar(
+            sa.select(AuditRound).where(AuditRound.name == plan.round_name))
+        if round_ is None:
+            started = datetime.combine(plan.round_started, time(9)) if plan.round_started else plan.submitted_at
+            round_ = AuditRound(name=plan.round_name, template_version=plan.version, status=RoundStatus.REPORTING,
+                                due_date=plan.round_due or plan.submitted_at.date(), seed=0,
+                                sample_confirmed_at=started, created_at=started,
+                                created_by_id=getattr(actor, "id", None),
+                                sample_rule={"imported_from": filename[:200]})
+            db.session.add(round_)
+            summary.rounds_created.append(plan.round_name)
+        rounds[plan.round_name] = round_
+        case = cases.get(plan.reference) or db.session.scalar(
+            sa.select(CaseFile).where(CaseFile.reference == plan.reference))
+        if case is None:
+            case = CaseFile(reference=plan.reference, case_type=plan.case_type, team=get_or_create_team(plan.team))
+            db.session.add(case)
+            summary.cases_created += 1
+        cases[plan.reference] = case
+        db.session.flush()
+        if db.session.scalar(sa.select(Audit.id).where(Audit.round_id == round_.id, Audit.case_file_id == case.id)):
+            raise ResultsRejected([f"Audits, row {plan.row}, column 'Case reference': case file {plan.reference} "
+                                   f"already has an audit in round '{plan.round_name}' here"])
+        auditor = user_for(plan.auditor_email, plan.auditor_name, Role.AUDITOR)
+        audit = Audit(round=round_, case_file=case, template_version_id=plan.version.id, auditor_id=auditor.id,
+                      status=plan.status, overall_grade=plan.auditor_grade, overall_summary=plan.summary,
+                      immediate_risk=plan.immediate_risk, immediate_risk_reason=plan.risk_reason,
+                      sampled_by="hand", created_at=plan.submitted_at, started_at=plan.submitted_at,
+                      updated_at=plan.submitted_at, submitted_at=plan.submitted_at)
+        for key, answer in plan.answers.items():
+            graded = plan.version.template.question(key).is_graded
+            value = answer["value"]
+            if value is None and not answer["evidence"]:
+                continue
+            audit.answers.append(Answer(question_key=key, grade=value if graded else None,
+                                        value="" if graded or value is None else value, evidence=answer["evidence"]))
+            summary.answers += 1
+        db.session.add(audit)
+        if plan.moderated_grade is not None:
+            moderator = user_for(plan.moderator_email, plan.moderator_name, Role.MODERATOR)
+            scale = plan.version.template.scale
+            db.session.add(Moderation(
+                audit=audit, round_id=round_.id, moderator_id=moderator.id, status=ModerationStatus.COMPLETED,
+                selected_because=plan.selected_because[:20], overall_grade=plan.moderated_grade,
+                overall_rationale=plan.rationale, auditor_overall_grade=plan.auditor_grade,
+                outcome=_outcome(scale, plan.auditor_grade, plan.moderated_grade),
+                created_at=plan.moderated_at or plan.submitted_at, graded_at=plan.moderated_at or plan.submitted_at,
+                completed_at=plan.moderated_at or plan.submitted_at,
+                answers=[ModeratedAnswer(question_key=key, grade=a["moderated"], rationale=a["rationale"],
+                                         auditor_grade=a["value"])
+                         for key, a in plan.answers.items() if a["moderated"] is not None],
+            ))
+        summary.audits += 1
+    db.session.flush()
+    record(actor, "results.imported", None, filename=filename[:200], audits=summary.audits,
+           rounds_created=summary.rounds_created, users_created=summary.users_created)
+    return summary
+
+
+def _outcome(scale, auditor: int, moderated: int) -> str:
+    if scale.is_worse(moderated, auditor):
+        return ModerationOutcome.MODERATED_WORSE
+    if scale.is_worse(auditor, moderated):
+        return ModerationOutcome.MODERATED_BETTER
+    return ModerationOutcome.AGREED
+
+
+def _find_version(key: str, label: str) -> TemplateVersion | None:
+    query = sa.select(TemplateVersion).where(TemplateVersion.key == key)
+    if label:
+        query = query.where(TemplateVersion.version_label == label)
+    return db.session.scalar(query.order_by(TemplateVersion.current.desc(), TemplateVersion.id.desc()).limit(1))
+
+
+def _grade(scale, raw, problems, sheet, n, column, required=False) -> int | None:
+    if raw is None or raw == "":
+        if required:
+            problems.at(sheet, n, column, "is empty")
+        return None
+    if scale is None:
+        return None
+    try:
+        return scale.value_for(raw.strip() if isinstance(raw, str) else raw)
+    except (ValueError, TypeError) as error:
+        problems.at(sheet, n, column, str(error))
+        return None
+
+
+def _text(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return str(value).strip()
+
+
+def _date(value) -> date | None:
+    if value is None or value == "":
+        return None
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    for fmt in ("%d/%m/%Y", "%Y-%m-%d"):
+        try:
+            return datetime.strptime(str(value).strip(), fmt).date()
+        except ValueError:
+            continue
+    return None
+
+
+def _datetime(value, problems, sheet, n, column) -> datetime | None:
+    if value is None or value == "":
+        return None
+    if isinstance(value, datetime):
+        return value
+    if isinstance(value, date):
+        return datetime.combine(value, time(12))
+    for fmt in ("%d/%m/%Y %H:%M", "%d/%m/%Y", "%Y-%m-%d %H:%M:%S", "%Y-%m-%d"):
+        try:
+            return datetime.strptime(str(value).strip(), fmt)
+        except ValueError:
+            continue
+    problems.at(sheet, n, column, f"'{_text(value)[:30]}' is not a date")
+    return None
+
+
+__all__ = ["ANSWER_HEADERS", "AUDIT_HEADERS", "ImportSummary", "ResultsRejected", "import_results"]
