@@ -52,6 +52,8 @@ def build_report(filters: ReportFilter, *, today: date | None = None, round_name
                    "percent_good_or_better": rate.percent_good_or_better}
             for code, rate in sorted(by_case_type.items())
         },
+        "grades_by_theme": queries.distribution_by(scope, "theme"),
+        "grades_by_team": queries.distribution_by(scope, "team"),
         "actions": actions_section(scope, today),
         "trend": [
             {"round": point.round_name, "audits": point.overall.answers,

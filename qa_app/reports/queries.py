@@ -265,3 +265,32 @@ def trend(filters: ReportFilter) -> list[TrendPoint]:
         if rid in points:
             points[rid].themes[theme] = Rate(n, good or 0, bad or 0)
     return sorted(points.values(), key=lambda p: (p.created_at, p.round_id))
+
+
+def distribution_by(scope: sa.Subquery, by: str) -> dict[str, dict[str, int]]:
+    """Final grades counted per theme (answers; by="theme") or per team (audits; by="team")."""
+    if by == "theme":
+        answers = answer_scope(scope).subquery()
+        key = QuestionTheme.theme
+        query = (
+            sa.select(key, TemplateGrade.label, TemplateGrade.rank, sa.func.count())
+            .select_from(answers)
+            .join(QuestionTheme, sa.and_(QuestionTheme.template_version_id == answers.c.template_version_id,
+                                         QuestionTheme.question_key == answers.c.question_key))
+            .join(TemplateGrade, sa.and_(TemplateGrade.template_version_id == answers.c.template_version_id,
+                                         TemplateGrade.value == answers.c.final_grade))
+        )
+    else:
+        key = Team.name
+        query = (
+            sa.select(key, TemplateGrade.label, TemplateGrade.rank, sa.func.count())
+            .select_from(scope)
+            .join(Team, Team.id == scope.c.team_id)
+            .join(TemplateGrade, sa.and_(TemplateGrade.template_version_id == scope.c.template_version_id,
+                                         TemplateGrade.value == scope.c.final_grade))
+        )
+    labels = scale_labels(scope)
+    result: dict[str, dict[str, int]] = {}
+    for name, label, _rank, n in db.session.execute(query.group_by(key, TemplateGrade.label, TemplateGrade.rank)):
+        result.setdefault(name, {label: 0 for label in labels})[label] = n
+    return dict(sorted(result.items()))

@@ -1,0 +1,103 @@
+"""Charts as inline SVG, drawn on the server: no JavaScript, prints cleanly, and every chart on
+the page comes with a data table holding the same figures (the chart is for the eye, the table
+for screen readers and anyone who needs the numbers)."""
+
+from markupsafe import Markup, escape
+
+# GOV.UK colours, best grade first; each bar segment also carries its number as text.
+GRADE_COLOURS = ["#00703c", "#1d70b8", "#f47738", "#d4351c", "#4c2c92", "#505a5f"]
+TEXT_ON = ["#ffffff", "#ffffff", "#0b0c0c", "#ffffff", "#ffffff", "#ffffff"]
+
+
+def stacked_bars(rows: dict[str, dict[str, int]], title: str, labels: dict[str, str] | None = None) -> Markup:
+    """Horizontal 100 % bars, one per row, split by grade (grades in dict order, best first)."""
+    if not rows:
+        return Markup("")
+    labels = labels or {}
+    grades = list(next(iter(rows.values())).keys())
+    label_width, bar_width, bar_height, gap = 260, 440, 24, 10
+    legend_height = 30
+    height = legend_height + len(rows) * (bar_height + gap) + 10
+    width = label_width + bar_width + 20
+    parts = [f'<svg class="app-chart" role="img" aria-labelledby="chart-{_id(title)}" viewBox="0 0 {width} {height}" '
+             f'width="100%" xmlns="http://www.w3.org/2000/svg" preserveAspectRatio="xMinYMin meet">',
+             f'<title id="chart-{_id(title)}">{escape(title)} (the same figures are in the table below)</title>']
+    x = label_width
+    for index, grade in enumerate(grades):
+        colour = GRADE_COLOURS[index % len(GRADE_COLOURS)]
+        parts.append(f'<rect x="{x}" y="4" width="14" height="14" fill="{colour}"/>'
+                     f'<text x="{x + 18}" y="16" font-size="13">{escape(grade)}</text>')
+        x += 24 + 8 * len(grade)
+    y = legend_height
+    for name, counts in rows.items():
+        total = sum(counts.values())
+        parts.append(f'<text x="{label_width - 8}" y="{y + 17}" font-size="14" text-anchor="end">'
+                     f'{escape(_short(labels.get(name, name)))}</text>')
+        x = float(label_width)
+        for index, grade in enumerate(grades):
+            n = counts.get(grade, 0)
+            if not total or not n:
+                continue
+            share = n / total
+            w = bar_width * share
+            colour = GRADE_COLOURS[index % len(GRADE_COLOURS)]
+            parts.append(f'<rect x="{x:.1f}" y="{y}" width="{w:.1f}" height="{bar_height}" fill="{colour}">'
+                         f'<title>{escape(labels.get(name, name))}: {escape(grade)} {n} ({share:.0%})</title></rect>')
+            if w > 34:
+                parts.append(f'<text x="{x + w / 2:.1f}" y="{y + 17}" font-size="12" text-anchor="middle" '
+                             f'fill="{TEXT_ON[index % len(TEXT_ON)]}">{share:.0%}</text>')
+            x += w
+        y += bar_height + gap
+    parts.append("</svg>")
+    return Markup("".join(parts))
+
+
+def trend_lines(points: list[dict], title: str) -> Markup:
+    """% Inadequate and % Good or better per round, as two labelled lines."""
+    if not points:
+        return Markup("")
+    width, height, left, right, top, bottom = 700, 300, 50, 20, 30, 70
+    inner_w, inner_h = width - left - right, height - top - bottom
+    step = inner_w / max(len(points) - 1, 1)
+
+    def xy(index: int, value: float | None) -> tuple[float, float]:
+        return left + index * step, top + inner_h * (1 - (value or 0) / 100)
+
+    parts = [f'<svg class="app-chart" role="img" aria-labelledby="chart-{_id(title)}" viewBox="0 0 {width} {height}" '
+             f'width="100%" xmlns="http://www.w3.org/2000/svg">',
+             f'<title id="chart-{_id(title)}">{escape(title)} (the same figures are in the table below)</title>']
+    for tick in (0, 25, 50, 75, 100):
+        _, y = xy(0, tick)
+        parts.append(f'<line x1="{left}" x2="{width - right}" y1="{y:.1f}" y2="{y:.1f}" stroke="#b1b4b6"/>'
+                     f'<text x="{left - 6}" y="{y + 4:.1f}" font-size="12" text-anchor="end">{tick}%</text>')
+    series = (("percent_good_or_better", "Good or better", "#00703c", ""),
+              ("percent_inadequate", "Inadequate", "#d4351c", ' stroke-dasharray="6 4"'))
+    for key, name, colour, dash in series:
+        coords = [xy(i, p[key]) for i, p in enumerate(points)]
+        parts.append(f'<polyline fill="none" stroke="{colour}" stroke-width="3"{dash} points="'
+                     + " ".join(f"{x:.1f},{y:.1f}" for x, y in coords) + '"/>')
+        for (x, y), point in zip(coords, points):
+            value = point[key]
+            parts.append(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="4" fill="{colour}"/>'
+                         f'<text x="{x:.1f}" y="{y - 8:.1f}" font-size="12" text-anchor="middle">'
+                         f'{"" if value is None else f"{value:g}%"}</text>')
+    for index, point in enumerate(points):
+        x, _ = xy(index, 0)
+        parts.append(f'<text x="{x:.1f}" y="{height - bottom + 20}" font-size="12" text-anchor="middle">'
+                     f'{escape(_short(point["round"], 22))}</text>')
+    legend_y = height - 18
+    parts.append(f'<line x1="{left}" x2="{left + 30}" y1="{legend_y}" y2="{legend_y}" stroke="#00703c" '
+                 f'stroke-width="3"/><text x="{left + 36}" y="{legend_y + 4}" font-size="13">Good or better '
+                 f'(solid)</text><line x1="{left + 220}" x2="{left + 250}" y1="{legend_y}" y2="{legend_y}" '
+                 f'stroke="#d4351c" stroke-width="3" stroke-dasharray="6 4"/><text x="{left + 256}" '
+                 f'y="{legend_y + 4}" font-size="13">Inadequate (dashed)</text>')
+    parts.append("</svg>")
+    return Markup("".join(parts))
+
+
+def _short(text: str, limit: int = 34) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _id(title: str) -> str:
+    return "".join(ch if ch.isalnum() else "-" for ch in title.lower())
