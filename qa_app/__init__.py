@@ -1,6 +1,7 @@
 """qa_app: case-file audit and quality assurance for children's social care."""
 
 import os
+from functools import lru_cache
 
 from flask import Flask, send_from_directory
 
@@ -95,9 +96,24 @@ def register_template_helpers(app: Flask) -> None:
 
 def check_templates_on_start(app: Flask) -> None:
     """Name every bad template file when the app starts; the good ones still work."""
-    from qa_app.audit_forms.schema import load_directory
-
-    _templates, problems = load_directory(app.config["TEMPLATES_DIR"])
+    directory = app.config["TEMPLATES_DIR"]
+    _templates, problems = _load_templates(directory, _folder_signature(directory))
     app.config["TEMPLATE_PROBLEMS"] = problems
     for problem in problems:
         app.logger.error("Audit template problem: %s", problem)
+
+
+def _folder_signature(directory: str) -> tuple:
+    try:
+        return tuple(sorted((entry.name, entry.stat().st_mtime_ns, entry.stat().st_size)
+                            for entry in os.scandir(directory) if entry.is_file()))
+    except OSError:
+        return ()
+
+
+@lru_cache(maxsize=8)
+def _load_templates(directory: str, _signature: tuple):
+    """Parsing every template takes a moment; an unchanged folder is parsed once per process."""
+    from qa_app.audit_forms.schema import load_directory
+
+    return load_directory(directory)

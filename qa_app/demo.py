@@ -75,6 +75,7 @@ def load_demo(seed: int) -> bool:
                     team=teams[team] if team else None, password=DEMO_PASSWORD)
     _make_cases(rng, teams)
     db.session.flush()
+    _make_history(rng)
     _make_round(seed)
     return True
 
@@ -124,3 +125,73 @@ def _make_round(seed: int) -> None:
     rounds.confirm_sample(round_, actor=qa_lead, today=today)
     db.session.flush()
     rounds.auto_assign(round_, actor=qa_lead)
+
+
+# Past rounds showing improvement, as in the seeds: half the files Inadequate at first, then fewer.
+HISTORY = [
+    # (name, days ago, number of files, how many the auditors graded Outstanding, Good, RI, Inadequate)
+    ("Baseline audit: spring 2026", 200, 24, (0, 3, 9, 12)),
+    ("Monthly audit: summer 2026", 120, 20, (1, 6, 7, 6)),
+    ("Monthly audit: autumn 2026", 45, 16, (3, 6, 4, 3)),
+]
+
+
+def _make_history(rng: random.Random) -> None:
+    """Completed, partly moderated rounds in the past, so reports and trends have something to show."""
+    from datetime import datetime, time
+
+    from qa_app.audits.models import Answer, Audit
+    from qa_app.moderation.models import ModeratedAnswer, Moderation
+
+    version = current_version("cp-cin-case-file")
+    template = version.template
+    graded = [q for q in template.questions() if q.is_graded]
+    auditors = list(db.session.scalars(sa.select(User).where(User.email.like("tm.%")).order_by(User.email)))
+    moderator = db.session.scalar(sa.select(User).where(User.email == "moderator@example.org"))
+    qa_lead = db.session.scalar(sa.select(User).where(User.email == USERS[0][0]))
+    cases = list(db.session.scalars(sa.select(CaseFile).where(CaseFile.case_type.in_(["CIN", "CP"]))
+                                    .order_by(CaseFile.reference)))
+    rng.shuffle(cases)
+    today = date.today()
+    for name, days_ago, count, weights in HISTORY:
+        started = datetime.combine(today - timedelta(days=days_ago), time(9))
+        round_ = AuditRound(name=name, template_version=version, due_date=(started + timedelta(days=21)).date(),
+                            status="reporting", seed=rng.randrange(1, 10**6), sample_confirmed_at=started,
+                            created_at=started, created_by_id=qa_lead.id,
+                            sample_rule={"case_types": ["CIN", "CP"], "size_mode": "per_team", "size": 5})
+        db.session.add(round_)
+        db.session.flush()
+        grades = [grade for grade, n in zip((1, 2, 3, 4), weights) for _ in range(n)]
+        rng.shuffle(grades)
+        for index in range(count):
+            case = cases.pop()
+            auditor = next(a for a in auditors[index % len(auditors):] + auditors if a.team_id != case.team_id)
+            overall = grades[index]
+            submitted = started + timedelta(days=rng.randrange(3, 20), hours=rng.randrange(0, 8))
+            audit = Audit(round=round_, case_file=case, template_version_id=version.id, auditor_id=auditor.id,
+                          status="submitted", overall_grade=overall, created_at=started, started_at=started,
+                          updated_at=submitted, submitted_at=submitted,
+                          overall_summary="Synthetic demo audit: no real case.")
+            for question in graded:
+                grade = max(1, min(4, overall + rng.choice([-1, 0, 0, 0, 1]))) if not question.limiting else overall
+                audit.answers.append(Answer(question_key=question.key, grade=grade, value="",
+                                            evidence="Demo evidence." if grade >= 3 else ""))
+            db.session.add(audit)
+            if index % 4 == 0 and moderator.id != auditor.id:
+                # The moderator finds the auditor optimistic about one file in three.
+                moderated = min(4, overall + 1) if index % 3 == 0 else overall
+                audit.status = "moderated"
+                moderation = Moderation(
+                    audit=audit, round_id=round_.id, moderator_id=moderator.id, status="completed",
+                    selected_because="percentage", overall_grade=moderated, auditor_overall_grade=overall,
+                    overall_rationale="Demo rationale." if moderated != overall else "",
+                    outcome="moderated_worse" if moderated > overall else "agreed",
+                    created_at=submitted, graded_at=submitted + timedelta(days=2),
+                    completed_at=submitted + timedelta(days=3))
+                moderation.answers = [ModeratedAnswer(question_key=a.question_key, auditor_grade=a.grade,
+                                                      grade=moderated if q.limiting else a.grade,
+                                                      rationale="Demo rationale." if q.limiting and moderated != a.grade
+                                                      else "")
+                                      for a, q in zip(audit.answers, graded)]
+                db.session.add(moderation)
+        db.session.flush()

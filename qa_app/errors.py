@@ -64,8 +64,9 @@ def register_errorhandlers(app: Flask) -> None:
 
     @app.errorhandler(413)
     def too_large(_error):
-        limit = app.config["MAX_CONTENT_LENGTH"] // (1024 * 1024)
-        return page(413, "The file is too large", f"The file must be smaller than {limit} MB.")
+        limit = app.config["MAX_CONTENT_LENGTH"]
+        size = f"{limit / (1024 * 1024):g} MB" if limit >= 1024 * 1024 else f"{max(1, limit // 1024)} KB"
+        return page(413, "The file is too large", f"The file must be smaller than {size}.")
 
     @app.errorhandler(500)
     def server_error(_error):

@@ -14,6 +14,15 @@ from qa_app.panels import CASE_PANELS, NAVIGATION
 from qa_app.history.services import record
 
 bp = Blueprint("cases", __name__, url_prefix="/cases")
+
+
+def bounded_int(text: str | None, low: int, high: int) -> int | None:
+    """A whole number from the address, or None when it is missing or out of range (never a 500)."""
+    try:
+        value = int(text) if text not in (None, "") else None
+    except ValueError:
+        return None
+    return value if value is not None and low <= value <= high else None
 NAVIGATION.add("cases.index", "Case files", CASE_READERS, order=30)
 
 
@@ -22,15 +31,16 @@ NAVIGATION.add("cases.index", "Case files", CASE_READERS, order=30)
 def index():
     args = request.args
     filters = CaseFilter(
-        team_id=args.get("team", type=int),
+        team_id=bounded_int(args.get("team"), 1, 2**31 - 1),
         case_type=args.get("case_type") if args.get("case_type") in {t.value for t in CASE_TYPE_LABELS} else None,
         factor=args.get("factor") if args.get("factor") in FACTORS else None,
-        age_under=args.get("age_under", type=int),
+        age_under=bounded_int(args.get("age_under"), 0, 150),
         status=args.get("status") if args.get("status") in ("open", "closed") else (
             None if args.get("status") == "all" else CaseStatus.OPEN),
         reference=args.get("reference") or None,
     )
-    page = db.paginate(case_query(filters), per_page=50, error_out=False)
+    page = db.paginate(case_query(filters), page=bounded_int(args.get("page"), 1, 100_000) or 1, per_page=50,
+                       error_out=False)
     teams = db.session.scalars(sa.select(Team).order_by(Team.name)).all()
     record(current_user, "cases.listed", None, page=page.page, filters=dict(args))
     db.session.commit()

@@ -9,13 +9,12 @@ from datetime import datetime
 import openpyxl
 import pytest
 import sqlalchemy as sa
-from flask import g
 
 from qa_app.auth.models import Team
 from qa_app.cases.models import CaseFactor, CaseFile, CaseStatus
 from qa_app.extensions import db
 from qa_app.history.models import Event
-from tests.conftest import csrf_token
+from tests.conftest import csrf_token, sign_in
 
 HEADER = "Case reference,Case type,Team,Allocated worker,Date of birth,Open date,Factors\n"
 HEADER_ROW = ["Case reference", "Case type", "Team", "Allocated worker", "Date of birth", "Open date", "Factors"]
@@ -167,15 +166,8 @@ def snapshot():
             db.session.scalar(sa.select(sa.func.count(Team.id))), imports)
 
 
-def fresh_csrf_token(client) -> str:
-    # The `app` fixture keeps an app context pushed, so `g` (where Flask-WTF caches the signed token) outlives
-    # each request; after sign-in clears the session that cached token is stale. Drop it before asking.
-    g.pop("csrf_token", None)
-    return csrf_token(client, "/cases/import")
-
-
 def upload(client, data: bytes, filename: str, close_missing: bool = False, follow: bool = True):
-    form = {"csrf_token": fresh_csrf_token(client), "file": (io.BytesIO(data), filename)}
+    form = {"csrf_token": csrf_token(client, "/cases/import"), "file": (io.BytesIO(data), filename)}
     if close_missing:
         form["close_missing"] = "y"
     return client.post("/cases/import", data=form, content_type="multipart/form-data", follow_redirects=follow)
@@ -193,23 +185,28 @@ def qa_client(login, make_user):
     return login(make_user("qa_lead"))
 
 
+def signed_in(app, user):
+    """A separate browser (own cookies) signed in as `user`."""
+    client = app.test_client()
+    sign_in(client, user)
+    return client
+
+
 # --------------------------------------------------------------------------- upload page
 
 
-def test_upload_page_shows_the_form(qa_client):
+def test_upload_csv_then_xlsx_with_close_missing(qa_client):
     response = qa_client.get("/cases/import")
     assert response.status_code == 200
     page = response.get_data(as_text=True)
     assert 'enctype="multipart/form-data"' in page and 'name="file"' in page and 'name="close_missing"' in page
 
-
-def test_upload_csv_then_xlsx_with_close_missing(qa_client):
     response = upload(qa_client, csv_bytes("U1,CP,North,Worker A,01/02/2015,,neglect", "U2,CIN,South,,,,",
                                            "U3,EH,South,,,,", bom=True), "list.csv")
     assert response.status_code == 200
+    assert response.request.path == "/cases/"
     page = response.get_data(as_text=True)
     assert "Case list imported: added 3, updated 0, unchanged 0, closed 0." in page
-    assert response.request.path == "/cases/"
     assert {c.reference for c in db.session.scalars(sa.select(CaseFile))} == {"U1", "U2", "U3"}
 
     data = make_xlsx([HEADER_ROW, ["U1", "Child protection", "North", "Worker A", datetime(2015, 2, 1), None,
@@ -221,16 +218,19 @@ def test_upload_csv_then_xlsx_with_close_missing(qa_client):
     status = dict(db.session.execute(sa.select(CaseFile.reference, CaseFile.status)).all())
     assert status == {"U1": "open", "U2": "open", "U3": "closed", "U4": "open"}
 
+    # The <dimension> a workbook declares is not trusted: only the rows really there are read.
+    claims = rewrite_zip(make_xlsx(GOOD_ROWS), changes={
+        SHEET: replace_in('<dimension ref="A1:G3" />', '<dimension ref="A1:XFD1048576" />')})
+    page = upload(qa_client, claims, "claims.xlsx").get_data(as_text=True)
+    assert "Case list imported: added 2, updated 0, unchanged 0, closed 0." in page
 
-def test_upload_without_a_file_asks_for_one(qa_client):
-    response = qa_client.post("/cases/import", data={"csrf_token": fresh_csrf_token(qa_client)},
+
+def test_upload_without_a_file_or_without_a_csrf_token(qa_client):
+    before = snapshot()
+    response = qa_client.post("/cases/import", data={"csrf_token": csrf_token(qa_client, "/cases/import")},
                               content_type="multipart/form-data")
     assert response.status_code == 200
     assert "Choose a case list file to upload" in response.get_data(as_text=True)
-
-
-def test_upload_without_csrf_token_is_refused(qa_client):
-    before = snapshot()
     response = qa_client.post("/cases/import", data={"file": (io.BytesIO(csv_bytes("Z1,CP,North,,,,")), "a.csv")},
                               content_type="multipart/form-data")
     assert response.status_code == 400
@@ -264,34 +264,26 @@ def test_error_file_lists_every_problem_and_changes_nothing(qa_client, make_case
     assert "Case list imported" not in page
     assert snapshot() == before
 
-
-def test_single_problem_wording(qa_client):
     page = upload(qa_client, csv_bytes("S1,XX,North,,,,"), "one.csv").get_data(as_text=True)
     assert "Correct this problem in the file" in page and len(problems_in(page)) == 1
-
-
-@pytest.mark.parametrize("name", list(HOSTILE))
-def test_hostile_and_broken_files_give_a_clear_message_and_change_nothing(qa_client, make_case, name):
-    data, filename, fragments = HOSTILE[name]
-    make_case("KEEP-1", team="North", age=None)
-    before = snapshot()
-    response = upload(qa_client, data, filename, close_missing=True)
-    assert response.status_code in (200, 400)
-    page = response.get_data(as_text=True)
-    assert NOT_CHANGED in page and "Traceback" not in page
-    problems = problems_in(page)
-    assert len(problems) == 1, problems
-    for fragment in fragments:
-        assert fragment in problems[0], (fragment, problems)
     assert snapshot() == before
 
 
-def test_a_sheet_claiming_a_million_rows_is_read_by_its_real_rows(qa_client):
-    """The <dimension> a workbook declares is not trusted: only the rows really there are imported, quickly."""
-    data = rewrite_zip(make_xlsx(GOOD_ROWS), changes={
-        SHEET: replace_in('<dimension ref="A1:G3" />', '<dimension ref="A1:XFD1048576" />')})
-    page = upload(qa_client, data, "claims.xlsx").get_data(as_text=True)
-    assert "Case list imported: added 2, updated 0, unchanged 0, closed 0." in page
+def test_hostile_and_broken_files_give_a_clear_message_and_change_nothing(qa_client, make_case):
+    make_case("KEEP-1", team="North", age=None)
+    before = snapshot()
+    failures = []
+    for name, (data, filename, fragments) in HOSTILE.items():
+        response = upload(qa_client, data, filename, close_missing=True)
+        page = response.get_data(as_text=True)
+        if response.status_code not in (200, 400) or NOT_CHANGED not in page or "Traceback" in page:
+            failures.append((name, response.status_code, "no 'Nothing has been changed' page"))
+            continue
+        problems = problems_in(page)
+        if len(problems) != 1 or not all(fragment in problems[0] for fragment in fragments):
+            failures.append((name, fragments, problems))
+    assert failures == []
+    assert snapshot() == before
 
 
 def test_upload_over_the_size_limit_gets_the_friendly_413_page(app, qa_client):
@@ -304,17 +296,16 @@ def test_upload_over_the_size_limit_gets_the_friendly_413_page(app, qa_client):
     assert snapshot() == before
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: the 413 handler floors MAX_CONTENT_LENGTH to whole MB, so a "
-                                       "limit under 1 MB (or 1.5 MB) is shown as '0 MB' (or '1 MB')")
 def test_413_page_states_the_real_limit(app, qa_client):
+    # Once a bug: a limit under 1 MB was floored and shown as "smaller than 0 MB".
     app.config["MAX_CONTENT_LENGTH"] = 4096
     page = upload(qa_client, csv_bytes(*[f"L{n},CP,North,,,," for n in range(400)]), "big.csv").get_data(
         as_text=True)
-    assert "smaller than 0 MB" not in page
+    assert "smaller than 4 KB" in page
     assert "4 KB" in page
 
 
-def test_markup_in_cells_is_escaped_in_the_error_list(qa_client):
+def test_markup_in_cells_is_escaped(qa_client):
     before = snapshot()
     page = upload(qa_client, csv_bytes(f"{SCRIPT},CP,{SCRIPT},,,,", f"R2,{SCRIPT},North,,,,"),
                   "xss.csv").get_data(as_text=True)
@@ -325,18 +316,21 @@ def test_markup_in_cells_is_escaped_in_the_error_list(qa_client):
     assert problems[1].startswith(f"Row 3: 'Case type' '{SCRIPT}' is not one of")
     assert snapshot() == before
 
-
-def test_markup_in_a_team_name_is_escaped_on_the_case_list(qa_client):
+    # A team name is free text: it is stored as given and escaped wherever it is shown.
     page = upload(qa_client, csv_bytes(f"T1,CP,{SCRIPT},,,,"), "team.csv").get_data(as_text=True)
     assert "added 1" in page
     page = qa_client.get("/cases/").get_data(as_text=True)
     assert SCRIPT not in page and "&lt;script&gt;alert(1)&lt;/script&gt;" in page
 
 
-@pytest.mark.parametrize("role", ["auditor", "viewer", "iro", "moderator"])
-def test_only_a_qa_lead_may_import(login, make_user, role):
-    client = login(make_user(role))
-    assert client.get("/cases/import").status_code == 403
+def test_only_a_qa_lead_may_import(app, make_user):
+    for role in ("auditor", "viewer", "iro", "moderator", "practitioner"):
+        client = signed_in(app, make_user(role))
+        assert client.get("/cases/import").status_code == 403, role
+        response = client.post("/cases/import", data={"file": (io.BytesIO(csv_bytes("Z1,CP,North,,,,")), "a.csv")},
+                               content_type="multipart/form-data")
+        assert response.status_code in (400, 403), role
+    assert db.session.scalar(sa.select(sa.func.count(CaseFile.id))) == 0
 
 
 # --------------------------------------------------------------------------- CLI
@@ -357,8 +351,6 @@ def test_cli_summary_line_and_exit_code(app, runner, tmp_path, make_case):
     db.session.expire_all()
     assert db.session.scalar(sa.select(CaseFile.status).where(CaseFile.reference == "C-OLD")) == CaseStatus.CLOSED
 
-
-def test_cli_xlsx(app, runner, tmp_path):
     path = tmp_path / "cases.xlsx"
     path.write_bytes(make_xlsx(GOOD_ROWS))
     result = runner.invoke(args=["cases", "import", str(path)])
@@ -372,8 +364,9 @@ def test_cli_bad_file_prints_every_problem_and_exits_1(app, runner, tmp_path, ma
     path.write_bytes(csv_bytes("B1,CP,North,,,,", ",CP,North,,,,", "B3,Nope,North,,,,", "B1,CP,North,,,,"))
     result = runner.invoke(args=["cases", "import", "--close-missing", str(path)])
     assert result.exit_code == 1
+    assert isinstance(result.exception, SystemExit)
     output = result.output
-    assert "Traceback" not in output and result.exception is None or isinstance(result.exception, SystemExit)
+    assert "Traceback" not in output
     assert "Row 3: 'Case reference' is empty." in output
     assert "Row 4: 'Case type' 'Nope' is not one of" in output
     assert "Row 5: case reference B1 appears twice, in rows 2 and 5." in output
@@ -381,31 +374,26 @@ def test_cli_bad_file_prints_every_problem_and_exits_1(app, runner, tmp_path, ma
     assert "added" not in result.stdout
     assert snapshot() == before
 
-
-@pytest.mark.parametrize("name", ["zip bomb ratio", "password protected", "billion laughs", "nul in csv"])
-def test_cli_hostile_file(app, runner, tmp_path, name):
-    data, filename, fragments = HOSTILE[name]
-    before = snapshot()
-    path = tmp_path / filename
-    path.write_bytes(data)
-    result = runner.invoke(args=["cases", "import", str(path)])
-    assert result.exit_code == 1
-    assert isinstance(result.exception, SystemExit)
-    assert "Traceback" not in result.output
-    assert all(fragment in result.output for fragment in fragments)
-    assert "Nothing imported: 1 problem(s)." in result.output
+    for name in ("zip bomb ratio", "password protected", "billion laughs", "nul in csv", "empty csv"):
+        data, filename, fragments = HOSTILE[name]
+        path = tmp_path / filename
+        path.write_bytes(data)
+        result = runner.invoke(args=["cases", "import", str(path)])
+        assert result.exit_code == 1, name
+        assert isinstance(result.exception, SystemExit), name
+        assert "Traceback" not in result.output
+        assert all(fragment in result.output for fragment in fragments), (name, result.output)
+        assert "Nothing imported: 1 problem(s)." in result.output
     assert snapshot() == before
 
 
-def test_cli_missing_file_gives_a_clear_message(app, runner, tmp_path):
+def test_cli_missing_file_or_a_directory_gives_a_clear_message(app, runner, tmp_path):
     missing = tmp_path / "nowhere" / "cases.csv"
     result = runner.invoke(args=["cases", "import", str(missing)])
     assert result.exit_code == 1
     assert isinstance(result.exception, SystemExit)
     assert result.output == f"Cannot read {missing}: No such file or directory\n"
 
-
-def test_cli_directory_instead_of_file(app, runner, tmp_path):
     result = runner.invoke(args=["cases", "import", str(tmp_path)])
     assert result.exit_code != 0
     assert isinstance(result.exception, SystemExit)
@@ -451,51 +439,46 @@ def test_case_list_filters(qa_client, make_case):
     assert listed(qa_client, "?case_type=XX&factor=witchcraft&age_under=abc") == everyone_open
 
 
-def test_case_list_pagination(qa_client, make_case, make_team):
-    team = make_team("North")
-    db.session.add_all(CaseFile(reference=f"PG{n:03d}", case_type="CP", team=team) for n in range(1, 61))
-    db.session.commit()
-    response = qa_client.get("/cases/")
-    page = response.get_data(as_text=True)
-    assert "60 case files found." in page
-    first = listed(qa_client)
-    assert first == {f"PG{n:03d}" for n in range(1, 51)}
-    assert "page=2" in page
-    second = listed(qa_client, "?page=2")
-    assert second == {f"PG{n:03d}" for n in range(51, 61)}
-    assert listed(qa_client, "?page=3") == set()
-
-
-def test_pagination_keeps_the_filters(qa_client, make_team):
+def test_case_list_pagination_keeps_the_filters(qa_client, make_team):
     north, south = make_team("North"), make_team("South")
-    db.session.add_all(CaseFile(reference=f"N{n:03d}", case_type="CP", team=north) for n in range(55))
+    db.session.add_all(CaseFile(reference=f"PG{n:03d}", case_type="CP", team=north) for n in range(1, 61))
     db.session.add_all(CaseFile(reference=f"S{n:03d}", case_type="CP", team=south) for n in range(5))
     db.session.commit()
-    page = qa_client.get(f"/cases/?team={north.id}").get_data(as_text=True)
-    links = re.findall(r'href="(/cases/\?[^"]*page=2[^"]*)"', page)
-    assert links and all(f"team={north.id}" in html.unescape(link) for link in links)
-    assert listed(qa_client, f"?team={north.id}&page=2") == {f"N{n:03d}" for n in range(50, 55)}
+    north_id = north.id
+
+    page = qa_client.get(f"/cases/?team={north_id}").get_data(as_text=True)
+    assert "60 case files found." in page
+    assert listed(qa_client, f"?team={north_id}") == {f"PG{n:03d}" for n in range(1, 51)}
+    links = [html.unescape(link) for link in re.findall(r'href="(/cases/\?[^"]*page=2[^"]*)"', page)]
+    assert links and all(f"team={north_id}" in link for link in links)
+    assert listed(qa_client, f"?team={north_id}&page=2") == {f"PG{n:03d}" for n in range(51, 61)}
+    assert listed(qa_client, f"?team={north_id}&page=3") == set()
+    assert len(listed(qa_client)) == 50 and len(listed(qa_client, "?page=2")) == 15
 
 
-@pytest.mark.parametrize("role", ["auditor", "viewer", "practitioner"])
-def test_case_list_is_forbidden_for_other_roles(login, make_user, make_case, role):
+def test_case_list_access_by_role(app, client, make_user, make_case):
     make_case("SECRET-1")
-    client = login(make_user(role))
-    response = client.get("/cases/")
-    assert response.status_code == 403
-    assert "SECRET-1" not in response.get_data(as_text=True)
-
-
-@pytest.mark.parametrize("role", ["iro", "moderator"])
-def test_case_list_is_open_to_case_readers_without_the_import_link(login, make_user, make_case, role):
-    make_case("OPEN-1")
-    client = login(make_user(role))
-    response = client.get("/cases/")
-    assert response.status_code == 200
-    page = response.get_data(as_text=True)
-    assert "OPEN-1" in page and "Import a case list" not in page
-
-
-def test_case_list_needs_sign_in(client):
     response = client.get("/cases/")
     assert response.status_code == 302 and "/sign-in" in response.headers["Location"]
+    for role in ("auditor", "viewer", "practitioner"):
+        response = signed_in(app, make_user(role)).get("/cases/")
+        assert response.status_code == 403, role
+        assert "SECRET-1" not in response.get_data(as_text=True)
+    for role in ("iro", "moderator"):
+        response = signed_in(app, make_user(role)).get("/cases/")
+        assert response.status_code == 200, role
+        page = response.get_data(as_text=True)
+        assert "SECRET-1" in page and "Import a case list" not in page
+
+
+
+def test_out_of_range_numbers_in_the_query_string_are_not_a_server_error(app, qa_client, make_case):
+    make_case("NUM-1", age=7)
+    app.config["PROPAGATE_EXCEPTIONS"] = False
+    failures = []
+    for query in ("?age_under=3000", "?age_under=99999999999999999999", "?team=99999999999999999999",
+                  "?page=99999999999999999999"):
+        status = qa_client.get("/cases/" + query).status_code
+        if status not in (200, 400, 404):
+            failures.append((query, status))
+    assert failures == []
