@@ -11,6 +11,8 @@ from config import CONFIGS
 def create_app(config_name: str | None = None, overrides: dict | None = None) -> Flask:
     """Build the app. `config_name` defaults to $QA_ENV ("development", "production" or "test")."""
     config_name = config_name or os.environ.get("QA_ENV", "development")
+    if config_name not in CONFIGS:
+        raise RuntimeError(f"QA_ENV must be one of {', '.join(CONFIGS)}, not '{config_name}'.")
     config_class = CONFIGS[config_name]
     if hasattr(config_class, "check"):
         config_class.check()

@@ -152,6 +152,7 @@ def cases_cli() -> None:
 @click.option("--close-missing", is_flag=True, help="Mark open case files not in the list as closed.")
 def cases_import(path: str, close_missing: bool) -> None:
     from qa_app.cases.importing import ImportRejected, import_cases
+    from qa_app.spreadsheets.reader import Limits
 
     file = Path(path)
     try:
@@ -160,7 +161,9 @@ def cases_import(path: str, close_missing: bool) -> None:
         click.echo(f"Cannot read {path}: {error.strerror}", err=True)
         sys.exit(1)
     try:
-        result = import_cases(data, file.name, actor=None, close_missing=close_missing)
+        # The command line is where large lists are imported: a higher size limit than the web page.
+        result = import_cases(data, file.name, actor=None, close_missing=close_missing,
+                              limits=Limits(max_bytes=200 * 1024 * 1024, max_rows=1_000_000))
     except ImportRejected as error:
         db.session.rollback()
         for problem in error.problems:

@@ -89,7 +89,9 @@ def import_cases(data: bytes, filename: str, *, actor, close_missing: bool = Fal
         problems.append("The file has column names but no case files.")
     if problems:
         raise ImportRejected(problems)
-    return _apply(rows, actor=actor, close_missing=close_missing, filename=filename)
+    # An optional column left out of the file leaves that detail as it is; an empty cell clears it.
+    present = {name for name in OPTIONAL if name in table.headers}
+    return _apply(rows, actor=actor, close_missing=close_missing, filename=filename, present=present)
 
 
 def parse_rows(raw_rows) -> tuple[list[CaseRow], list[str]]:
@@ -140,7 +142,8 @@ def parse_rows(raw_rows) -> tuple[list[CaseRow], list[str]]:
     return rows, problems
 
 
-def _apply(rows: list[CaseRow], *, actor, close_missing: bool, filename: str) -> ImportResult:
+def _apply(rows: list[CaseRow], *, actor, close_missing: bool, filename: str,
+           present: set[str] = set(OPTIONAL)) -> ImportResult:
     _lock_imports()
     result = ImportResult()
     teams = {team.name.lower(): team for team in db.session.scalars(sa.select(Team))}
@@ -157,10 +160,10 @@ def _apply(rows: list[CaseRow], *, actor, close_missing: bool, filename: str) ->
         case = existing.get(row.reference)
         if case is None:
             case = CaseFile(reference=row.reference)
-            _fill(case, row, team)
+            _fill(case, row, team, set(OPTIONAL))
             db.session.add(case)
             result.added.append(row.reference)
-        elif _fill(case, row, team):
+        elif _fill(case, row, team, present):
             result.updated.append(row.reference)
         else:
             result.unchanged.append(row.reference)
@@ -178,13 +181,16 @@ def _apply(rows: list[CaseRow], *, actor, close_missing: bool, filename: str) ->
     return result
 
 
-def _fill(case: CaseFile, row: CaseRow, team: Team) -> bool:
-    """Copy the row onto the case; True when anything changed."""
+def _fill(case: CaseFile, row: CaseRow, team: Team, present: set[str]) -> bool:
+    """Copy the row onto the case (optional details only when their column is in the file);
+    True when anything changed."""
     changed = False
-    wanted = {
-        "case_type": row.case_type, "allocated_worker": row.allocated_worker,
-        "date_of_birth": row.date_of_birth, "open_date": row.open_date,
-    }
+    wanted = {"case_type": row.case_type}
+    for column, name, value in (("Allocated worker", "allocated_worker", row.allocated_worker),
+                                ("Date of birth", "date_of_birth", row.date_of_birth),
+                                ("Open date", "open_date", row.open_date)):
+        if column in present:
+            wanted[name] = value
     for name, value in wanted.items():
         if getattr(case, name) != value:
             setattr(case, name, value)
@@ -195,7 +201,7 @@ def _fill(case: CaseFile, row: CaseRow, team: Team) -> bool:
     if case.status != CaseStatus.OPEN:
         case.status, case.closed_at = CaseStatus.OPEN, None
         changed = True
-    if tuple(case.factors) != row.factors:
+    if "Factors" in present and tuple(case.factors) != row.factors:
         case.factor_rows = [CaseFactor(factor=f) for f in row.factors]
         changed = True
     return changed

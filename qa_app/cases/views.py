@@ -1,4 +1,4 @@
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 import sqlalchemy as sa
 
@@ -12,6 +12,7 @@ from qa_app.cases.queries import CaseFilter, case_query
 from qa_app.extensions import db
 from qa_app.panels import CASE_PANELS, NAVIGATION
 from qa_app.history.services import record
+from qa_app.spreadsheets.reader import Limits
 
 bp = Blueprint("cases", __name__, url_prefix="/cases")
 
@@ -71,7 +72,8 @@ def upload():
         data = upload.read()
         try:
             result = import_cases(data, upload.filename or "upload", actor=current_user,
-                                  close_missing=form.close_missing.data)
+                                  close_missing=form.close_missing.data,
+                                  limits=Limits(max_bytes=current_app.config["MAX_CONTENT_LENGTH"]))
         except ImportRejected as error:
             db.session.rollback()
             problems = error.problems

@@ -16,8 +16,8 @@ class ReportFilterForm(FlaskForm):
 
     rounds = SelectMultipleField("Rounds", widget=GovCheckboxesInput(), coerce=int,
                                  description="Leave all unticked for every round.")
-    team = SelectField("Team", widget=GovSelect(), coerce=int)
-    case_type = SelectField("Case type", widget=GovSelect(),
+    team = SelectField("Team", widget=GovSelect(), coerce=int, default=0)
+    case_type = SelectField("Case type", widget=GovSelect(), default="",
                             choices=[("", "All case types")] + [(t.value, label) for t, label in CASE_TYPE_LABELS.items()])
     date_from = UKDateField("Audits submitted from", validators=[Optional()], description="For example, 1 4 2026")
     date_to = UKDateField("Audits submitted up to", validators=[Optional()], description="For example, 31 3 2027")

@@ -84,8 +84,10 @@ def export():
     record(current_user, "export.downloaded", None, filters=filters.describe())
     db.session.commit()
     spool.seek(0)
-    return send_file(spool, as_attachment=True, download_name=f"qa-results-{date.today():%Y-%m-%d}.xlsx",
-                     mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    response = send_file(spool, as_attachment=True, download_name=f"qa-results-{date.today():%Y-%m-%d}.xlsx",
+                         mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    response.call_on_close(spool.close)
+    return response
 
 
 @bp.route("/import", methods=["GET", "POST"])

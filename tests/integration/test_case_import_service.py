@@ -332,3 +332,21 @@ def test_two_imports_at_once_do_not_duplicate(app, database_url):
     assert len(one.added) + len(two.added) == 90
     assert len(one.updated) + len(two.updated) + len(one.unchanged) + len(two.unchanged) == 30
     assert len(db.session.scalars(sa.select(Event).where(Event.action == "cases.imported")).all()) == 2
+
+
+def test_a_column_left_out_keeps_that_detail_but_an_empty_cell_clears_it(app):
+    """Once a bug: a re-import without the optional columns wiped them on every case file."""
+    run(raw("Case reference,Case type,Team,Allocated worker,Date of birth,Factors",
+                  "K1,CP,North,Worker A,01/02/2020,neglect",
+                  "K2,CP,North,Worker B,01/02/2021,neglect"))
+    result = run(raw("Case reference,Case type,Team", "K1,CP,North", "K2,CP,North"))
+    assert result.summary() == "added 0, updated 0, unchanged 2, closed 0"
+    assert (case("K1").allocated_worker, case("K1").date_of_birth, case("K1").factors) == (
+        "Worker A", date(2020, 2, 1), ["neglect"])
+    run(raw("Case reference,Case type,Team,Allocated worker,Factors", "K1,CP,North,,", "K2,CP,North,Worker B,"))
+    assert case("K1").allocated_worker == "" and case("K1").factors == []
+    assert case("K2").date_of_birth == date(2021, 2, 1)
+
+
+def raw(*lines: str) -> bytes:
+    return "".join(line + "\n" for line in lines).encode()
