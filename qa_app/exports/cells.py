@@ -31,21 +31,24 @@ def clean_text(text: str) -> str:
     return text
 
 
-def cell(ws, value, *, style: str | None = None):
-    """A write-only cell: text is always a string cell (never a formula), other types as they are."""
+def cell(ws, value):
+    """What to append for `value` in a write-only sheet.
+
+    Text is cleaned: after `clean_text` it can no longer start with "=", which is the only way
+    openpyxl writes a formula, so it goes in as a plain string cell. Dates get a UK format (that
+    needs a cell object); numbers and empty cells go in as they are, which is the fast path.
+    """
     if isinstance(value, str):
-        result = WriteOnlyCell(ws, value=None)
-        result.value = clean_text(value)
-        result.data_type = "s"
-    else:
+        return clean_text(value)
+    if isinstance(value, datetime):
         result = WriteOnlyCell(ws, value=value)
-        if isinstance(value, datetime):
-            result.number_format = "dd/mm/yyyy hh:mm"
-        elif isinstance(value, date):
-            result.number_format = "dd/mm/yyyy"
-    if style:
-        result.style = style
-    return result
+        result.number_format = "dd/mm/yyyy hh:mm"
+        return result
+    if isinstance(value, date):
+        result = WriteOnlyCell(ws, value=value)
+        result.number_format = "dd/mm/yyyy"
+        return result
+    return value
 
 
 def read_text(value) -> str:

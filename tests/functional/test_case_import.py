@@ -63,6 +63,17 @@ def rewrite_zip(data: bytes, changes: dict | None = None, add: dict[str, bytes] 
     return out.getvalue()
 
 
+def replace_dimension(ref: str):
+    """Claim another size in the sheet's <dimension> (however the writer spaced the tag)."""
+    import re
+
+    def change(content: bytes) -> bytes:
+        new, count = re.subn(rb'<dimension ref="[^"]*"\s*/>', f'<dimension ref="{ref}"/>'.encode(), content)
+        assert count == 1, "no <dimension> in the sheet"
+        return new
+    return change
+
+
 def replace_in(old: str, new: str):
     def change(content: bytes) -> bytes:
         assert old.encode() in content, f"{old!r} not found"
@@ -220,7 +231,7 @@ def test_upload_csv_then_xlsx_with_close_missing(qa_client):
 
     # The <dimension> a workbook declares is not trusted: only the rows really there are read.
     claims = rewrite_zip(make_xlsx(GOOD_ROWS), changes={
-        SHEET: replace_in('<dimension ref="A1:G3" />', '<dimension ref="A1:XFD1048576" />')})
+        SHEET: replace_dimension("A1:XFD1048576")})
     page = upload(qa_client, claims, "claims.xlsx").get_data(as_text=True)
     assert "Case list imported: added 2, updated 0, unchanged 0, closed 0." in page
 
