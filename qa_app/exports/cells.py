@@ -23,12 +23,19 @@ _NUMBER = re.compile(r"^-?\d+(\.\d+)?$")
 def clean_text(text: str) -> str:
     """Text that is safe to write: control characters replaced, cut to Excel's limit (and marked),
     and a leading formula character neutralised with an apostrophe prefix."""
-    text = _ILLEGAL.sub("\ufffd", text)
+    if not text.isprintable():  # the common case, printable text, skips the regular expression
+        text = _ILLEGAL.sub("\ufffd", text)
     if (text.startswith(_FORMULA_START) and not _NUMBER.match(text)) or text.startswith("'"):
         text = "'" + text
     if len(text) > EXCEL_CELL_LIMIT:
         text = text[: EXCEL_CELL_LIMIT - len(TRUNCATED_MARK)] + TRUNCATED_MARK
     return text
+
+
+def row_cells(ws, values: list) -> list:
+    """`cell` for a whole row, with the common cases (text, numbers, empty) inline for speed."""
+    return [clean_text(v) if v.__class__ is str else (v if v is None or v.__class__ in (int, float, bool)
+                                                        else cell(ws, v)) for v in values]
 
 
 def cell(ws, value):

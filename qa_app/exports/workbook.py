@@ -15,7 +15,7 @@ from openpyxl.utils import get_column_letter
 from qa_app.audit_forms.schema import THEME_LABELS
 from qa_app.db import utcnow
 from qa_app.exports import rows as sheet_rows
-from qa_app.exports.cells import cell
+from qa_app.exports.cells import cell, row_cells
 from qa_app.reports.builder import build_report
 from qa_app.reports.queries import ReportFilter
 
@@ -67,7 +67,7 @@ def _table(workbook: Workbook, title: str, headers: list[str], rows: Iterable[li
     ws.append([cell(ws, header) for header in headers])
     count = 0
     for row in rows:
-        ws.append([cell(ws, value) for value in row])
+        ws.append(row_cells(ws, row))
         count += 1
         if count % 1000 == 0:
             progress(title, count)
