@@ -2,7 +2,6 @@
 past spreadsheet audits laid out the same way). All or nothing: every problem is reported by sheet,
 row and column, and nothing is written unless the whole file is good."""
 
-from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 

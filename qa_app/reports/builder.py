@@ -1,5 +1,6 @@
 """The report as one structure: used by the page, `report round --json` and the Excel export."""
 
+from collections import defaultdict
 from datetime import date
 
 import sqlalchemy as sa
@@ -8,26 +9,61 @@ from qa_app.actions.models import Action, ActionStatus
 from qa_app.audit_forms.schema import THEME_LABELS, THEMES
 from qa_app.cases.models import CASE_TYPE_LABELS, CaseType
 from qa_app.extensions import db
-from qa_app.reports import queries
+from qa_app.reports import facts, queries
+from qa_app.reports.moderation import moderation_figures
 from qa_app.reports.queries import ReportFilter, percent
 from qa_app.rounds.models import AuditRound
 
 
 def build_report(filters: ReportFilter, *, today: date | None = None, round_name: str | None = None) -> dict:
-    """Every figure of the report, as plain JSON-able data (see docs/reports.md)."""
+    """Every figure of the report, as plain JSON-able data (see docs/exchange-format.md and the README).
+
+    Two grouped queries (audits, answers) feed every figure; the trend across rounds needs two more
+    when the report is limited to some rounds.
+    """
     today = today or date.today()
-    scope = queries.audit_scope(filters).subquery()
-    final = queries.grade_distribution(scope, "final_grade")
-    auditor = queries.grade_distribution(scope, "auditor_grade")
-    teams = queries.team_names()
-    themes = queries.theme_rates(scope)
-    question_rates = queries.question_rates(scope)
-    strengths, areas = queries.strengths_and_areas(question_rates)
-    by_team = queries.group_rates(scope, "team_id")
-    by_case_type = queries.group_rates(scope, "case_type")
-    report = {
+    look = facts.lookups()
+    audits = facts.audit_groups(filters)
+    answers = facts.answer_groups(filters)
+    versions = {g.version_id for g in audits}
+    labels = look.labels(versions)
+    final, auditor = _distribution(audits, "final_grade", look, labels), _distribution(audits, "auditor_grade",
+                                                                                         look, labels)
+    themes: dict[str, queries.Rate] = defaultdict(lambda: queries.Rate(0, 0, 0))
+    theme_grades: dict[str, dict[str, int]] = {}
+    question_rates: dict[tuple[str, str], list] = {}
+    for group in answers:
+        grade = look.grades.get((group.version_id, group.final_grade))
+        if grade is None:
+            continue
+        for theme in look.themes.get((group.version_id, group.question_key), ()):
+            _add(themes, theme, grade, group.n)
+            theme_grades.setdefault(theme, dict.fromkeys(labels, 0))[grade.label] += group.n
+        template_key, text = look.questions.get((group.version_id, group.question_key), ("", group.question_key))
+        entry = question_rates.setdefault((template_key, group.question_key), [text, queries.Rate(0, 0, 0)])
+        entry[1] = _plus(entry[1], grade, group.n)
+    rates = [queries.QuestionRate(key, question, text, rate) for (key, question), (text, rate) in question_rates.items()]
+    strengths, areas = queries.strengths_and_areas(rates)
+    teams: dict[str, queries.Rate] = defaultdict(lambda: queries.Rate(0, 0, 0))
+    team_grades: dict[str, dict[str, int]] = {}
+    case_types: dict[str, queries.Rate] = defaultdict(lambda: queries.Rate(0, 0, 0))
+    for group in audits:
+        grade = look.grades.get((group.version_id, group.final_grade))
+        if grade is None:
+            continue
+        team = look.teams.get(group.team_id, str(group.team_id))
+        _add(teams, team, grade, group.n)
+        team_grades.setdefault(team, dict.fromkeys(labels, 0))[grade.label] += group.n
+        _add(case_types, group.case_type, grade, group.n)
+    if filters.round_ids:
+        wider = ReportFilter(team_id=filters.team_id, case_type=filters.case_type, date_from=filters.date_from,
+                             date_to=filters.date_to)
+        trend_audits, trend_answers = facts.audit_groups(wider), facts.answer_groups(wider)
+    else:
+        trend_audits, trend_answers = audits, answers
+    return {
         "round": round_name,
-        "filters": filters.describe(teams),
+        "filters": filters.describe(look.teams),
         "audits": final.total,
         "final_grades": final.counts,
         "auditor_grades": auditor.counts,
@@ -35,38 +71,67 @@ def build_report(filters: ReportFilter, *, today: date | None = None, round_name
         "percent_good_or_better": final.percent_good_or_better,
         "auditor_percent_inadequate": auditor.percent_inadequate,
         "auditor_percent_good_or_better": auditor.percent_good_or_better,
-        "moderation": moderation_section(scope),
-        "themes": {
-            theme: _rate_dict(themes[theme], "answers") for theme in THEMES if theme in themes
-        },
+        "moderation": moderation_figures(audits, answers, look, versions),
+        "themes": {theme: _rate_dict(themes[theme], "answers") for theme in THEMES if theme in themes},
         "strengths": [_question_dict(q) for q in strengths],
         "areas_for_development": [_question_dict(q) for q in areas],
-        "teams": {
-            teams.get(team_id, str(team_id)): {"audits": rate.answers, "percent_inadequate": rate.percent_inadequate,
-                                               "percent_good_or_better": rate.percent_good_or_better}
-            for team_id, rate in sorted(by_team.items(), key=lambda item: teams.get(item[0], ""))
-        },
-        "case_types": {
-            code: {"label": CASE_TYPE_LABELS[CaseType(code)], "audits": rate.answers,
-                   "percent_inadequate": rate.percent_inadequate,
-                   "percent_good_or_better": rate.percent_good_or_better}
-            for code, rate in sorted(by_case_type.items())
-        },
-        "grades_by_theme": queries.distribution_by(scope, "theme"),
-        "grades_by_team": queries.distribution_by(scope, "team"),
-        "actions": actions_section(scope, today),
-        "trend": [
-            {"round": point.round_name, "audits": point.overall.answers,
-             "percent_inadequate": point.overall.percent_inadequate,
-             "percent_good_or_better": point.overall.percent_good_or_better,
+        "teams": {team: {"audits": rate.answers, "percent_inadequate": rate.percent_inadequate,
+                         "percent_good_or_better": rate.percent_good_or_better}
+                  for team, rate in sorted(teams.items())},
+        "case_types": {code: {"label": CASE_TYPE_LABELS[CaseType(code)], "audits": rate.answers,
+                              "percent_inadequate": rate.percent_inadequate,
+                              "percent_good_or_better": rate.percent_good_or_better}
+                       for code, rate in sorted(case_types.items())},
+        "grades_by_theme": dict(sorted(theme_grades.items())),
+        "grades_by_team": dict(sorted(team_grades.items())),
+        "actions": actions_section(filters, today),
+        "trend": _trend(trend_audits, trend_answers, look),
+    }
+
+
+def _plus(rate: queries.Rate, grade, n: int) -> queries.Rate:
+    return queries.Rate(rate.answers + n, rate.good_or_better + (n if grade.good_or_better else 0),
+                        rate.inadequate + (n if grade.inadequate else 0))
+
+
+def _add(rates: dict, key, grade, n: int) -> None:
+    rates[key] = _plus(rates[key], grade, n)
+
+
+def _distribution(groups, attribute: str, look, labels: list[str]) -> queries.Distribution:
+    counts = dict.fromkeys(labels, 0)
+    total = good = bad = 0
+    for group in groups:
+        grade = look.grades.get((group.version_id, getattr(group, attribute)))
+        if grade is None:
+            continue
+        counts[grade.label] = counts.get(grade.label, 0) + group.n
+        total += group.n
+        good += group.n if grade.good_or_better else 0
+        bad += group.n if grade.inadequate else 0
+    return queries.Distribution(counts=counts, total=total, good_or_better=good, inadequate=bad)
+
+
+def _trend(audits, answers, look) -> list[dict]:
+    overall: dict[int, queries.Rate] = defaultdict(lambda: queries.Rate(0, 0, 0))
+    themes: dict[int, dict] = defaultdict(lambda: defaultdict(lambda: queries.Rate(0, 0, 0)))
+    for group in audits:
+        grade = look.grades.get((group.version_id, group.final_grade))
+        if grade is not None:
+            _add(overall, group.round_id, grade, group.n)
+    for group in answers:
+        grade = look.grades.get((group.version_id, group.final_grade))
+        if grade is not None:
+            for theme in look.themes.get((group.version_id, group.question_key), ()):
+                _add(themes[group.round_id], theme, grade, group.n)
+    ordered = sorted(overall, key=lambda rid: (look.rounds[rid][1], rid))
+    return [{"round": look.rounds[rid][0], "audits": overall[rid].answers,
+             "percent_inadequate": overall[rid].percent_inadequate,
+             "percent_good_or_better": overall[rid].percent_good_or_better,
              "themes": {theme: {"percent_inadequate": rate.percent_inadequate,
                                 "percent_good_or_better": rate.percent_good_or_better}
-                        for theme, rate in point.themes.items()}}
-            for point in queries.trend(ReportFilter(team_id=filters.team_id, case_type=filters.case_type,
-                                                    date_from=filters.date_from, date_to=filters.date_to))
-        ],
-    }
-    return report
+                        for theme, rate in sorted(themes[rid].items())}}
+            for rid in ordered]
 
 
 def round_report(round_: AuditRound, **kwargs) -> dict:
@@ -81,14 +146,9 @@ def find_round(ident: str) -> AuditRound | None:
     return round_
 
 
-def moderation_section(scope) -> dict:
-    from qa_app.reports.moderation import report_figures
-
-    return report_figures(scope)
-
-
-def actions_section(scope, today: date) -> dict:
+def actions_section(filters: ReportFilter, today: date) -> dict:
     """Actions on the audits in scope: open, done, verified, reopened; overdue derived from the due date."""
+    scope = queries.audit_scope(filters).subquery()
     status_rows = db.session.execute(
         sa.select(Action.status, sa.func.count())
         .where(Action.audit_id.in_(sa.select(scope.c.audit_id)))
