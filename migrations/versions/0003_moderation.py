@@ -20,7 +20,7 @@ def upgrade():
         sa.Column('id', sa.Integer(), nullable=False),
         sa.Column('round_id', sa.Integer(), nullable=False),
         sa.Column('audit_id', sa.Integer(), nullable=False),
-        sa.Column('change', sa.String(length=8), nullable=False),
+        sa.Column('change', sa.String(length=10), nullable=False),
         sa.Column('reason', sa.Text(), nullable=False),
         sa.Column('changed_by_id', sa.Integer(), nullable=True),
         sa.Column('changed_at', sa.DateTime(), nullable=False),

@@ -1,6 +1,5 @@
 """Moderation: a second, independent grading of a sample of submitted audits."""
 
-import enum
 from datetime import datetime
 
 import sqlalchemy as sa
@@ -9,20 +8,11 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from qa_app.audits.models import Audit
 from qa_app.auth.models import User
 from qa_app.db import Base, utcnow
+from qa_app.moderation.selection import SelectionReason
+from qa_app.moderation.workflow import ModerationOutcome, ModerationStatus
+from qa_app.rounds.models import AuditRound
 
-
-class ModerationStatus(enum.StrEnum):
-    ASSIGNED = "assigned"          # selected; the moderator has not graded yet
-    GRADED = "graded"              # the moderator has graded (blind grades locked in)
-    RETURNED = "returned"          # sent back to the auditor for correction
-    COMPLETED = "completed"
-    WITHDRAWN = "withdrawn"        # taken out of the moderation sample by the QA lead
-
-
-class ModerationOutcome(enum.StrEnum):
-    AGREED = "agreed"
-    MODERATED_WORSE = "moderated_worse"    # the moderator judged the file worse: the auditor was optimistic
-    MODERATED_BETTER = "moderated_better"
+__all__ = ["ModeratedAnswer", "Moderation", "ModerationChange", "ModerationOutcome", "ModerationStatus"]
 
 
 class Moderation(Base):
@@ -33,7 +23,7 @@ class Moderation(Base):
     round_id: Mapped[int] = mapped_column(sa.ForeignKey("audit_rounds.id"), index=True)
     moderator_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"), index=True)
     status: Mapped[str] = mapped_column(sa.String(12), default=ModerationStatus.ASSIGNED, index=True)
-    # Why it was selected: "percentage", "inadequate", "outstanding", "immediate_risk" or "hand".
+    # Why it was selected (a SelectionReason): the rule's random sample, a grade, the risk flag, or by hand.
     selected_because: Mapped[str] = mapped_column(sa.String(20))
     selection_note: Mapped[str] = mapped_column(sa.Text, default="")
     overall_grade: Mapped[int | None]
@@ -48,6 +38,7 @@ class Moderation(Base):
     version: Mapped[int] = mapped_column(default=1)
 
     audit: Mapped[Audit] = relationship(lazy="joined")
+    round: Mapped[AuditRound] = relationship()
     moderator: Mapped[User | None] = relationship()
     answers: Mapped[list["ModeratedAnswer"]] = relationship(
         back_populates="moderation", cascade="all, delete-orphan", lazy="selectin"
@@ -67,6 +58,15 @@ class Moderation(Base):
             "AND completed_at IS NOT NULL AND moderator_id IS NOT NULL)",
             name="completed_is_whole",
         ),
+        sa.CheckConstraint(
+            "status NOT IN ('graded', 'returned', 'completed') OR (overall_grade IS NOT NULL "
+            "AND graded_at IS NOT NULL AND moderator_id IS NOT NULL)",
+            name="graded_is_whole",
+        ),
+        sa.CheckConstraint(
+            "selected_because IN (" + ", ".join(f"'{r.value}'" for r in SelectionReason) + ")",
+            name="known_selected_because",
+        ),
     )
 
 
@@ -84,4 +84,26 @@ class ModeratedAnswer(Base):
 
     __table_args__ = (
         sa.UniqueConstraint("moderation_id", "question_key", name="uq_moderated_answers_moderation_question"),
+    )
+
+
+class ModerationChange(Base):
+    """An audit added to or withdrawn from a round's moderation sample by hand, with the reason."""
+
+    __tablename__ = "moderation_changes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    round_id: Mapped[int] = mapped_column(sa.ForeignKey("audit_rounds.id", ondelete="CASCADE"), index=True)
+    audit_id: Mapped[int] = mapped_column(sa.ForeignKey("audits.id", ondelete="CASCADE"), index=True)
+    change: Mapped[str] = mapped_column(sa.String(10))
+    reason: Mapped[str] = mapped_column(sa.Text)
+    changed_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    changed_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    audit: Mapped[Audit] = relationship()
+    changed_by: Mapped[User | None] = relationship()
+
+    __table_args__ = (
+        sa.CheckConstraint("change IN ('added', 'withdrawn')", name="known_change"),
+        sa.CheckConstraint("reason <> ''", name="has_reason"),
     )
