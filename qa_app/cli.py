@@ -18,6 +18,7 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(templates_cli)
     app.cli.add_command(users_cli)
     app.cli.add_command(cases_cli)
+    from qa_app.challenges.cli import challenges_cli
     from qa_app.demo import demo_command
     from qa_app.exports.cli import export_cli, report_cli, results_cli
 
@@ -25,6 +26,7 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(export_cli)
     app.cli.add_command(report_cli)
     app.cli.add_command(results_cli)
+    app.cli.add_command(challenges_cli)
 
 
 def main() -> None:
