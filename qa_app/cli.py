@@ -21,12 +21,14 @@ def register_commands(app: Flask) -> None:
     from qa_app.challenges.cli import challenges_cli
     from qa_app.demo import demo_command
     from qa_app.exports.cli import export_cli, report_cli, results_cli
+    from qa_app.notifications.cli import notifications_cli
 
     app.cli.add_command(demo_command)
     app.cli.add_command(export_cli)
     app.cli.add_command(report_cli)
     app.cli.add_command(results_cli)
     app.cli.add_command(challenges_cli)
+    app.cli.add_command(notifications_cli)
 
 
 def main() -> None:

@@ -64,3 +64,6 @@ class Reflection(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     author: Mapped[User] = relationship()
+
+    # One reflection per author per audit: writing again replaces it.
+    __table_args__ = (sa.Index("uq_reflections_audit_author", "audit_id", "author_id", unique=True),)

@@ -80,8 +80,10 @@ class _AuditFormBase(FlaskForm):
                                           validators=[Optional(), Length(max=MAX_TEXT)])
 
 
-def build_audit_form(template: AuditTemplate, **kwargs) -> FlaskForm:
-    """A form class for this template version, instantiated with `kwargs` (formdata, data …)."""
+def build_audit_form(template: AuditTemplate, extra_fields: dict[str, Field] | None = None, **kwargs) -> FlaskForm:
+    """A form class for this template version, instantiated with `kwargs` (formdata, data …).
+
+    `extra_fields` are added as they are (a review audit's checks, see reviews.forms)."""
     attrs = {
         "overall_grade": RadioField(
             "Overall grade for this case file", widget=GovRadioInput(), coerce=_optional_int,
@@ -96,6 +98,7 @@ def build_audit_form(template: AuditTemplate, **kwargs) -> FlaskForm:
                 "Evidence", widget=GovTextArea(), validators=[Optional(), Length(max=MAX_TEXT)],
                 description="What in the case file supports this answer.",
             )
+    attrs.update(extra_fields or {})
     form_class = type("AuditForm", (_AuditFormBase,), attrs)
     return form_class(**kwargs)
 

@@ -10,7 +10,9 @@ from qa_app.audits.workflow import AuditEvent, next_status
 from qa_app.auth.permissions import can_edit_audit
 from qa_app.db import utcnow
 from qa_app.errors import NotPermitted, StaleEdit, ValidationFailed
+from qa_app.escalations.services import raise_escalation
 from qa_app.history.services import record
+from qa_app.reviews import services as reviews
 
 EMPTY = (None, "")
 
@@ -47,8 +49,14 @@ def submission_problems(template: AuditTemplate, answers: dict[str, dict], overa
 
 def save_audit(audit: Audit, *, actor, answers: dict[str, dict], overall_grade: int | None,
                overall_summary: str, immediate_risk: bool, immediate_risk_reason: str,
-               expected_version: int, submit: bool) -> list[str]:
+               expected_version: int, submit: bool, review_checks: dict[str, dict] | None = None,
+               verify_action_ids: list[int] | tuple = ()) -> list[str]:
     """Save the auditor's answers as a draft, or submit them.
+
+    A review (follow-up) audit also saves its `review_checks` ({question key: {"in_place",
+    "evidence"}}); submitting it needs every check answered, and verifies the done actions in
+    `verify_action_ids` (see reviews.services). Flagging a child at immediate risk escalates at
+    once (see escalations.services.raise_escalation), in a draft too.
 
     Raises NotPermitted (not the assigned auditor), StaleEdit (someone saved since the form was
     loaded), InvalidTransition (the audit can no longer be edited) and ValidationFailed (the
@@ -71,6 +79,10 @@ def save_audit(audit: Audit, *, actor, answers: dict[str, dict], overall_grade: 
         problems.append(("immediate_risk_reason", "Say why the child is at immediate risk"))
     if submit:
         problems.extend(submission_problems(template, answers, overall_grade))
+    review = reviews.review_context(audit)
+    verify_action_ids = list(verify_action_ids) if submit else []
+    if review is not None:
+        problems.extend(reviews.check_problems(review, review_checks or {}, verify_action_ids, actor, submit))
     if problems:
         raise ValidationFailed(problems)
 
@@ -94,8 +106,11 @@ def save_audit(audit: Audit, *, actor, answers: dict[str, dict], overall_grade: 
         if old != new}
     record(actor, "audit.submitted" if submit else "audit.draft_saved", audit,
            answers=changed, **overall_changes)
+    if review is not None:
+        reviews.store_checks(review, review_checks or {}, actor=actor, verify_action_ids=verify_action_ids)
     if audit.immediate_risk and ("immediate_risk" in overall_changes):
         record(actor, "audit.immediate_risk_flagged", audit, reason=audit.immediate_risk_reason)
+        raise_escalation(audit, actor=actor, reason=audit.immediate_risk_reason)
     return list(changed)
 
 

@@ -13,6 +13,8 @@ from qa_app.errors import StaleEdit, ValidationFailed
 from qa_app.extensions import db
 from qa_app.history.services import events_for, record
 from qa_app.panels import AUDIT_PANELS, NAVIGATION
+from qa_app.reviews.forms import checks_from_form, review_fields, review_form_data, verify_ids_from_form
+from qa_app.reviews.services import review_context
 
 bp = Blueprint("audits", __name__, url_prefix="/audits")
 AUDITING_ROLES = (Role.AUDITOR, Role.MODERATOR, Role.QA_LEAD)
@@ -55,14 +57,19 @@ def show(audit_id: int):
         return render_template("audits/view.html", audit=audit, template=template,
                                answers=audit.answer_map(), history=events_for(audit, limit=50),
                                panels=AUDIT_PANELS.render_list(current_user._get_current_object(), audit))
-    form = build_audit_form(template, formdata=None, data=services.form_data_from_audit(audit))
+    review = review_context(audit)
+    data = services.form_data_from_audit(audit) | (review_form_data(review) if review else {})
+    form = build_audit_form(template, extra_fields=review_fields(review) if review else None, formdata=None,
+                            data=data)
     return render_template("audits/form.html", audit=audit, template=template, form=form, problems=[],
+                           review=review,
                            panels=AUDIT_PANELS.render_list(current_user._get_current_object(), audit))
 
 
 def _save(audit: Audit):
     template = audit.template
-    form = build_audit_form(template)
+    review = review_context(audit)
+    form = build_audit_form(template, extra_fields=review_fields(review) if review else None)
     submit = request.form.get("action") == "submit"
     conflict = None
     if form.validate_on_submit():
@@ -72,12 +79,15 @@ def _save(audit: Audit):
                 overall_grade=form.overall_grade.data, overall_summary=form.overall_summary.data,
                 immediate_risk=form.immediate_risk.data, immediate_risk_reason=form.immediate_risk_reason.data,
                 expected_version=int(form.version.data or 0), submit=submit,
+                review_checks=checks_from_form(form, review) if review else None,
+                verify_action_ids=verify_ids_from_form(form, review) if review else (),
             )
             db.session.commit()
         except ValidationFailed as error:
             db.session.rollback()
             for name, message in error.problems:
-                form[name].errors = list(form[name].errors) + [message]
+                field = form[name] if name in form else form.overall_summary
+                field.errors = list(field.errors) + [message]
         except (StaleEdit, StaleDataError) as error:
             db.session.rollback()
             conflict = error.message if isinstance(error, StaleEdit) else StaleEdit.__doc__
@@ -88,6 +98,7 @@ def _save(audit: Audit):
             flash("Draft saved. You can come back to it at any time.", "success")
             return redirect(url_for("audits.show", audit_id=audit.id))
     db.session.refresh(audit)
+    review = review_context(audit)  # reloaded: the rollback expired what it had read
     differences = []
     if conflict:
         # Saving again is now a deliberate choice to replace the other person's answers.
@@ -95,5 +106,5 @@ def _save(audit: Audit):
         differences = services.differences(audit, answers_from_form(form, template))
     status = 409 if conflict else 400
     return render_template("audits/form.html", audit=audit, template=template, form=form,
-                           conflict=conflict, differences=differences,
+                           conflict=conflict, differences=differences, review=review,
                            panels=AUDIT_PANELS.render_list(current_user._get_current_object(), audit)), status

@@ -275,3 +275,19 @@ def _by_stage(start: date, end: date, as_of: date, stages: tuple[Stage, ...]) ->
     return [StageFigures(stage=key, title=find_stage(stages, key).title, resolved=resolved.get(key, 0),
                          open=open_now.get(key, (0, 0))[0], overdue=open_now.get(key, (0, 0))[1])
             for key in keys]
+
+
+def period_figures(start: date, end: date, today: date, team_id: int | None = None) -> dict:
+    """The headline figures for any period (the QA report's "IRO challenges in the period"):
+    raised, resolved and withdrawn in the period; open and overdue at its end (or today)."""
+    as_of = min(end, today)
+    if team_id is None:
+        figures = _figures(start, end, as_of).get(_ALL)
+    else:
+        figures = _figures(start, end, as_of, group=Challenge.team_id).get(team_id)
+    figures = figures or Figures(raised=0, resolved=0, withdrawn=0, open_at_month_end=0, overdue_at_month_end=0,
+                                 median_working_days_to_resolve=None)
+    return {"raised": figures.raised, "resolved": figures.resolved, "withdrawn": figures.withdrawn,
+            "open": figures.open_at_month_end, "overdue": figures.overdue_at_month_end,
+            "median_working_days_to_resolve": figures.median_working_days_to_resolve,
+            "from": start.isoformat(), "to": end.isoformat()}

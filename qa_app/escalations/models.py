@@ -45,4 +45,7 @@ class Escalation(Base):
             "AND action_taken <> '')",
             name="acknowledged_is_whole",
         ),
+        # At most one unacknowledged escalation per audit (raising again is idempotent).
+        sa.Index("uq_escalations_open_audit", "audit_id", unique=True,
+                 sqlite_where=sa.text("status = 'raised'"), postgresql_where=sa.text("status = 'raised'")),
     )

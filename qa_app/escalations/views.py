@@ -1,3 +1,123 @@
-from flask import Blueprint
+"""Escalations over HTTP: the list, one escalation with its trail, acknowledging it; and the panels
+that put unacknowledged ones at the top of the home, audit and case pages."""
+
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask_login import current_user, login_required
+from sqlalchemy.orm.exc import StaleDataError
+
+from qa_app.auth.models import Role
+from qa_app.auth.permissions import can_view_audit, roles_required
+from qa_app.db import utcnow
+from qa_app.errors import StaleEdit, ValidationFailed
+from qa_app.escalations import queries, services
+from qa_app.escalations.forms import AcknowledgeForm
+from qa_app.escalations.models import Escalation
+from qa_app.escalations.permissions import can_view_escalation, has_authority
+from qa_app.escalations.workflow import STATUS_LABELS, EscalationEvent, allowed_actions
+from qa_app.extensions import db
+from qa_app.history.services import events_for, record
+from qa_app.panels import AUDIT_PANELS, CASE_PANELS, HOME_PANELS, NAVIGATION
 
 bp = Blueprint("escalations", __name__, url_prefix="/escalations")
+AUTHORITY_ROLES = (Role.QA_LEAD, Role.MODERATOR, Role.AUDITOR)
+NAVIGATION.add("escalations.index", "Escalations", AUTHORITY_ROLES, order=5)
+
+
+bp.add_app_template_global(can_view_escalation, "can_view_escalation")
+bp.add_app_template_global(has_authority, "has_escalation_authority")
+
+
+@bp.app_template_global()
+def escalation_state(escalation: Escalation) -> dict:
+    """Everything a page says about an escalation's timing, worked out once."""
+    now = utcnow()
+    return {
+        "label": STATUS_LABELS[escalation.status],
+        "waited": services.describe_duration(services.waiting(escalation, now)),
+        "overdue": services.is_overdue(escalation, now),
+        "deadline": services.uk_deadline(services.acknowledge_by(escalation)),
+        "late": escalation.acknowledged_at is not None
+        and escalation.acknowledged_at > services.acknowledge_by(escalation),
+    }
+
+
+@bp.route("/")
+@roles_required(*AUTHORITY_ROLES)
+def index():
+    open_ = queries.open_escalations_for(current_user)
+    done = queries.recent_acknowledged_for(current_user)
+    record(current_user, "escalations.listed", None, open=len(open_), acknowledged=len(done))
+    db.session.commit()
+    return render_template("escalations/index.html", open_escalations=open_, acknowledged=done)
+
+
+def load_escalation(escalation_id: int) -> Escalation:
+    escalation = db.get_or_404(Escalation, escalation_id)
+    if not can_view_escalation(current_user, escalation):
+        abort(403)
+    return escalation
+
+
+def _page(escalation: Escalation, form: AcknowledgeForm, status: int = 200):
+    return render_template(
+        "escalations/show.html", escalation=escalation, form=form, history=events_for(escalation),
+        allowed=allowed_actions(escalation, current_user), Event=EscalationEvent,
+        notifications=queries.notifications_about(escalation),
+        can_open_audit=escalation.audit is not None and can_view_audit(current_user, escalation.audit),
+    ), status
+
+
+@bp.route("/<int:escalation_id>")
+@login_required
+def show(escalation_id: int):
+    escalation = load_escalation(escalation_id)
+    record(current_user, "escalation.viewed", escalation)
+    db.session.commit()
+    return _page(escalation, AcknowledgeForm(formdata=None, version=str(escalation.version)))
+
+
+@bp.route("/<int:escalation_id>/acknowledge", methods=["POST"])
+@login_required
+def acknowledge(escalation_id: int):
+    escalation = load_escalation(escalation_id)
+    if not has_authority(current_user, escalation.case_file):
+        abort(403)
+    form = AcknowledgeForm()
+    if form.validate_on_submit():
+        version = (form.version.data or "").strip()
+        try:
+            services.acknowledge(escalation, actor=current_user, action_taken=form.action_taken.data,
+                                 expected_version=int(version) if version.isdigit() else None)
+            db.session.commit()
+        except ValidationFailed as error:
+            db.session.rollback()
+            form.action_taken.errors = list(form.action_taken.errors) + [m for _, m in error.problems]
+        except StaleDataError:
+            db.session.rollback()
+            raise StaleEdit("Someone acknowledged this escalation at the same time. Nothing was saved.") from None
+        else:
+            flash(f"Escalation for case file {escalation.case_file.reference} acknowledged.", "success")
+            return redirect(url_for("escalations.show", escalation_id=escalation.id))
+    return _page(escalation, form, 400)
+
+
+# --- panels --------------------------------------------------------------------------------------
+
+def _home(user):
+    escalations = queries.open_escalations_for(user)
+    return {"escalations": escalations} if escalations else None
+
+
+def _audit(user, audit):
+    escalations = queries.escalations_of_audit(audit.id)
+    return {"escalations": escalations, "where": "audit"} if escalations else None
+
+
+def _case(user, case_file):
+    escalations = queries.escalations_of_case(case_file.id)
+    return {"escalations": escalations, "where": "case"} if escalations else None
+
+
+HOME_PANELS.add("escalations/_home_panel.html", _home, order=-10)
+AUDIT_PANELS.add("escalations/_record_panel.html", _audit, order=-10)
+CASE_PANELS.add("escalations/_record_panel.html", _case, order=-10)

@@ -8,6 +8,7 @@ import sqlalchemy as sa
 from qa_app.actions.models import Action, ActionStatus
 from qa_app.audit_forms.schema import THEME_LABELS, THEMES
 from qa_app.cases.models import CASE_TYPE_LABELS, CaseType
+from qa_app.challenges.report import period_figures
 from qa_app.extensions import db
 from qa_app.reports import facts, queries
 from qa_app.reports.moderation import moderation_figures
@@ -15,7 +16,8 @@ from qa_app.reports.queries import ReportFilter, percent
 from qa_app.rounds.models import AuditRound
 
 
-def build_report(filters: ReportFilter, *, today: date | None = None, round_name: str | None = None) -> dict:
+def build_report(filters: ReportFilter, *, today: date | None = None, round_name: str | None = None,
+                 with_challenges: bool = True) -> dict:
     """Every figure of the report, as plain JSON-able data (see docs/exchange-format.md and the README).
 
     Two grouped queries (audits, answers) feed every figure; the trend across rounds needs two more
@@ -23,6 +25,8 @@ def build_report(filters: ReportFilter, *, today: date | None = None, round_name
     """
     today = today or date.today()
     look = facts.lookups()
+    challenges = period_figures(filters.date_from or date(2000, 1, 1), filters.date_to or today, today,
+                                team_id=filters.team_id) if with_challenges else None
     audits = facts.audit_groups(filters)
     answers = facts.answer_groups(filters)
     versions = {g.version_id for g in audits}
@@ -85,6 +89,7 @@ def build_report(filters: ReportFilter, *, today: date | None = None, round_name
         "grades_by_theme": dict(sorted(theme_grades.items())),
         "grades_by_team": dict(sorted(team_grades.items())),
         "actions": actions_section(filters, today),
+        "challenges": challenges,
         "trend": _trend(trend_audits, trend_answers, look),
     }
 
@@ -135,7 +140,9 @@ def _trend(audits, answers, look) -> list[dict]:
 
 
 def round_report(round_: AuditRound, **kwargs) -> dict:
-    return build_report(ReportFilter(round_ids=(round_.id,)), round_name=round_.name, **kwargs)
+    """One round's figures. IRO challenges belong to periods, not rounds: the period report has them."""
+    return build_report(ReportFilter(round_ids=(round_.id,)), round_name=round_.name, with_challenges=False,
+                        **kwargs)
 
 
 def find_round(ident: str) -> AuditRound | None:

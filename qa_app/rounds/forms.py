@@ -50,6 +50,8 @@ class RoundForm(FlaskForm):
     moderate_outstanding = BooleanField("Moderate every audit graded Outstanding", widget=GovCheckboxInput(), default=True)
     moderate_immediate_risk = BooleanField("Moderate every audit with a child at immediate risk",
                                            widget=GovCheckboxInput(), default=True)
+    reflections_enabled = BooleanField(
+        "Let the allocated worker add a short reflection to the audit of their case", widget=GovCheckboxInput())
     blind_moderation = RadioField("Moderation", widget=GovRadioInput(), default="blind",
                                   choices=[("blind", "Blind: moderators grade before they see the auditor's grades"),
                                            ("open", "Open: moderators see the auditor's grades from the start")])

@@ -55,6 +55,7 @@ def new():
                     "moderate_outstanding": form.moderate_outstanding.data,
                     "moderate_immediate_risk": form.moderate_immediate_risk.data,
                     "blind_moderation": form.blind_moderation.data == "blind",
+                    "reflections_enabled": form.reflections_enabled.data,
                 },
             )
         except ValidationFailed as error:
