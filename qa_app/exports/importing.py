@@ -7,6 +7,7 @@ from datetime import date, datetime, time
 
 import sqlalchemy as sa
 
+from qa_app.actions.models import Action
 from qa_app.audit_forms.models import TemplateVersion
 from qa_app.audit_forms.schema import YES_PARTLY_NO, AuditTemplate
 from qa_app.audits.models import Answer, Audit
@@ -42,12 +43,13 @@ class ResultsRejected(DomainError):
 class ImportSummary:
     audits: int = 0
     answers: int = 0
+    actions: int = 0
     rounds_created: list[str] = field(default_factory=list)
     cases_created: int = 0
     users_created: list[str] = field(default_factory=list)
 
     def lines(self) -> list[str]:
-        lines = [f"imported {self.audits} audit(s) with {self.answers} answer(s); "
+        lines = [f"imported {self.audits} audit(s) with {self.answers} answer(s) and {self.actions} action(s); "
                  f"{self.cases_created} case file(s) and {len(self.rounds_created)} round(s) created"]
         if self.users_created:
             lines.append("These users were unknown and have been created inactive (no sign-in until an "
@@ -63,7 +65,8 @@ class _Problems(list):
 def import_results(data: bytes, filename: str, *, actor, limits: Limits = IMPORT_LIMITS) -> ImportSummary:
     """Read the Audits and Answers sheets and create the audits; ResultsRejected lists every problem."""
     try:
-        tables = read_workbook(data, filename, sheets=["Audits", "Answers"], limits=limits)
+        tables = read_workbook(data, filename, sheets=["Audits", "Answers", "Actions"], limits=limits,
+                               optional=("Actions",))
     except UnreadableFile as error:
         raise ResultsRejected([error.message]) from None
     problems = _Problems()
@@ -78,6 +81,8 @@ def import_results(data: bytes, filename: str, *, actor, limits: Limits = IMPORT
 
     plans = _plan_audits(audits_table.rows, problems)
     _plan_answers(answers_table.rows, plans, problems)
+    if "Actions" in tables:
+        _plan_actions(tables["Actions"].rows, plans, problems)
     if not plans and not problems:
         problems.append("Audits: the sheet has no audits.")
     if problems:
@@ -111,6 +116,7 @@ class _AuditPlan:
     round_started: date | None = None
     round_due: date | None = None
     answers: dict[str, dict] = field(default_factory=dict)
+    actions: list[dict] = field(default_factory=list)
 
 
 def _plan_audits(rows, problems: _Problems) -> dict[str, _AuditPlan]:
@@ -229,6 +235,52 @@ def _plan_answers(rows, plans: dict[str, _AuditPlan], problems: _Problems) -> No
                              "moderated": moderated, "rationale": read_text(v.get("Moderator rationale")).strip()}
 
 
+_ACTION_STATUSES = {"open": "open", "done": "done", "verified": "verified", "reopened": "reopened"}
+
+
+def _plan_actions(rows, plans: dict[str, "_AuditPlan"], problems: "_Problems") -> None:
+    """The optional Actions sheet: actions are attached to the audits of the Audits sheet."""
+    for raw in rows:
+        v, n = raw.values, raw.number
+        bad = len(problems)
+        plan = plans.get(_text(v.get("Audit ID")))
+        if plan is None:
+            problems.at("Actions", n, "Audit ID", f"'{_text(v.get('Audit ID'))}' is not an audit of the Audits sheet"
+                        " (or that audit has problems)")
+            continue
+        key = _text(v.get("Question key")) or None
+        if key is not None:
+            try:
+                plan.version.template.question(key)
+            except KeyError:
+                problems.at("Actions", n, "Question key", f"'{key[:80]}' is not a question of this audit's template")
+        description = read_text(v.get("What must change")).strip()
+        if not description:
+            problems.at("Actions", n, "What must change", "is empty")
+        owner = normalise_email(_text(v.get("Owner")))
+        if "@" not in owner:
+            problems.at("Actions", n, "Owner", "must be the owner's email address")
+        due = _date(v.get("Due date"))
+        if due is None:
+            problems.at("Actions", n, "Due date", "must be a date")
+        status = _ACTION_STATUSES.get(_text(v.get("Status")).lower())
+        if status is None:
+            problems.at("Actions", n, "Status", "must be Open, Done, Verified or Reopened")
+        done_at = _datetime(v.get("Done on"), problems, "Actions", n, "Done on")
+        verifier = normalise_email(_text(v.get("Verified by")))
+        if status == "verified" and "@" not in verifier:
+            problems.at("Actions", n, "Verified by", "a verified action needs the verifier's email address")
+        if len(problems) > bad:
+            continue
+        plan.actions.append({
+            "question_key": key, "description": description, "owner": owner, "due_date": due, "status": status,
+            "done_at": done_at or (plan.submitted_at if status in ("done", "verified") else None),
+            "done_note": read_text(v.get("What was done")).strip(), "verifier": verifier if "@" in verifier else "",
+            "verified_at": _datetime(v.get("Verified on"), problems, "Actions", n, "Verified on"),
+            "reopened_reason": read_text(v.get("Reopened because")).strip(),
+        })
+
+
 def _answer_value(question, raw, template, problems, n, _cache):
     if raw is None or raw == "":
         return None
@@ -329,6 +381,17 @@ def _write(plans: dict[str, _AuditPlan], *, actor, filename: str) -> ImportSumma
                                          auditor_grade=a["value"])
                          for key, a in plan.answers.items() if a["moderated"] is not None],
             ))
+        for planned in plan.actions:
+            owner = user_for(planned["owner"], "", Role.PRACTITIONER)
+            verifier = user_for(planned["verifier"], "", Role.AUDITOR) if planned["verifier"] else None
+            db.session.add(Action(
+                audit=audit, question_key=planned["question_key"], description=planned["description"],
+                owner_id=owner.id, due_date=planned["due_date"], status=planned["status"],
+                created_at=plan.submitted_at, done_at=planned["done_at"], done_note=planned["done_note"],
+                verified_by_id=verifier.id if verifier else None,
+                verified_at=planned["verified_at"] or (planned["done_at"] if verifier else None),
+                reopened_reason=planned["reopened_reason"], created_by_id=getattr(actor, "id", None)))
+            summary.actions += 1
         summary.audits += 1
     db.session.flush()
     record(actor, "results.imported", None, filename=filename[:200], audits=summary.audits,

@@ -6,6 +6,7 @@ from datetime import date
 import sqlalchemy as sa
 
 from qa_app.actions.models import Action, ActionStatus
+from qa_app.audits.models import Audit
 from qa_app.audit_forms.schema import THEME_LABELS, THEMES
 from qa_app.cases.models import CASE_TYPE_LABELS, CaseType
 from qa_app.challenges.report import period_figures
@@ -89,6 +90,7 @@ def build_report(filters: ReportFilter, *, today: date | None = None, round_name
         "grades_by_theme": dict(sorted(theme_grades.items())),
         "grades_by_team": dict(sorted(team_grades.items())),
         "actions": actions_section(filters, today),
+        "reviews": reviews_section(filters, look),
         "challenges": challenges,
         "trend": _trend(trend_audits, trend_answers, look),
     }
@@ -151,6 +153,39 @@ def find_round(ident: str) -> AuditRound | None:
     if round_ is None and ident.isdigit():
         round_ = db.session.get(AuditRound, int(ident))
     return round_
+
+
+def reviews_section(filters: ReportFilter, look) -> dict:
+    """Follow-up audits in scope: findings re-checked and put right, and the file's grade before
+    (the earlier audit's final grade) and after (the follow-up's)."""
+    from qa_app.reviews.grades import final_overall_grades
+    from qa_app.reviews.models import ReviewCheck
+
+    scope = queries.audit_scope(filters).subquery()
+    reviewed = db.session.execute(
+        sa.select(scope.c.audit_id, scope.c.template_version_id, scope.c.final_grade, Audit.reviews_audit_id)
+        .join(Audit, Audit.id == scope.c.audit_id).where(Audit.reviews_audit_id.is_not(None))
+    ).all()
+    checks = dict(db.session.execute(
+        sa.select(ReviewCheck.in_place, sa.func.count())
+        .where(ReviewCheck.audit_id.in_(sa.select(scope.c.audit_id)), ReviewCheck.in_place.is_not(None))
+        .group_by(ReviewCheck.in_place)
+    ).all())
+    earlier = final_overall_grades(row.reviews_audit_id for row in reviewed)
+    better = same = worse = 0
+    for row in reviewed:
+        before = look.grades.get((row.template_version_id, earlier.get(row.reviews_audit_id)))
+        after = look.grades.get((row.template_version_id, row.final_grade))
+        if before is None or after is None:
+            continue
+        better += after.rank < before.rank
+        same += after.rank == before.rank
+        worse += after.rank > before.rank
+    findings = sum(checks.values())
+    return {"follow_up_audits": len(reviewed), "findings": findings, "findings_put_right": checks.get("yes", 0),
+            "findings_partly_put_right": checks.get("partly", 0), "findings_not_put_right": checks.get("no", 0),
+            "percent_put_right": percent(checks.get("yes", 0), findings),
+            "grade_better": better, "grade_same": same, "grade_worse": worse}
 
 
 def actions_section(filters: ReportFilter, today: date) -> dict:

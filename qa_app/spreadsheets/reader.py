@@ -370,7 +370,7 @@ def _check_zip(data: bytes, limits: Limits) -> None:
             raise UnreadableFile(MSG_DAMAGED) from None
 
 
-def _choose_sheets(workbook, sheets: list[str] | None) -> list:
+def _choose_sheets(workbook, sheets: list[str] | None, optional: tuple[str, ...] = ()) -> list:
     if sheets is None:  # the first visible worksheet (a hidden lookup sheet is not what users mean)
         candidates = [ws for ws in workbook.worksheets if ws.sheet_state == "visible"] or workbook.worksheets
         if not candidates:
@@ -381,6 +381,7 @@ def _choose_sheets(workbook, sheets: list[str] | None) -> list:
         actual = name if name in workbook.sheetnames else next(
             (n for n in workbook.sheetnames if _norm(n) == _norm(name)), None)
         chosen.append((name, None if actual is None else workbook[actual]))
+    chosen = [(name, ws) for name, ws in chosen if ws is not None or name not in optional]
     missing = [name for name, ws in chosen if ws is None]
     if missing:
         listed = " or ".join(f"'{n}'" for n in missing)
@@ -393,7 +394,8 @@ def _choose_sheets(workbook, sheets: list[str] | None) -> list:
     return chosen
 
 
-def _read_xlsx(data: bytes, limits: Limits, sheets: list[str] | None, aliases: dict[str, str] | None):
+def _read_xlsx(data: bytes, limits: Limits, sheets: list[str] | None, aliases: dict[str, str] | None,
+               optional: tuple[str, ...] = ()):
     """Return [(requested name or None, Table)]; openpyxl only ever sees a zip that passed _check_zip."""
     _check_zip(data, limits)
     with warnings.catch_warnings():
@@ -404,7 +406,7 @@ def _read_xlsx(data: bytes, limits: Limits, sheets: list[str] | None, aliases: d
             raise UnreadableFile(MSG_DAMAGED) from None
         try:
             tables = []
-            for requested, ws in _choose_sheets(workbook, sheets):
+            for requested, ws in _choose_sheets(workbook, sheets, optional):
                 ws.reset_dimensions()  # never trust <dimension ref="...">: count the real rows
                 records = enumerate(ws.iter_rows(values_only=True), start=1)
                 where = _Where(ws.title if len(workbook.sheetnames) > 1 else None)
@@ -449,11 +451,12 @@ def read_table(data: bytes, filename: str, *, limits: Limits = Limits(), sheet: 
 
 
 def read_workbook(data: bytes, filename: str, *, sheets: list[str], limits: Limits = Limits(),
-                  header_aliases: dict[str, str] | None = None) -> dict[str, Table]:
-    """Read several named sheets of one .xlsx; the keys are the names as requested."""
+                  header_aliases: dict[str, str] | None = None, optional: tuple[str, ...] = ()) -> dict[str, Table]:
+    """Read several named sheets of one .xlsx; the keys are the names as requested. A sheet named
+    in `optional` too is left out of the result when the workbook does not have it."""
     with _guard(data, filename, limits):
         if _sniff(data, filename)[0] != "xlsx":
             listed = ", ".join(f"'{n}'" for n in sheets)
             raise UnreadableFile(f"This upload needs an Excel workbook (.xlsx) with the sheets {listed}; "
                                  "a CSV file has only one sheet.")
-        return dict(_read_xlsx(bytes(data), limits, list(sheets), header_aliases))
+        return dict(_read_xlsx(bytes(data), limits, list(sheets), header_aliases, tuple(optional)))

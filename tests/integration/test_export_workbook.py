@@ -3,7 +3,7 @@
 import io
 import json
 import zipfile
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 import pytest
 from openpyxl import load_workbook
@@ -59,6 +59,18 @@ def data(app, make_round, make_case, make_user, make_audit):
         answers=[ModeratedAnswer(question_key="risk_assessment_quality", grade=4, auditor_grade=2,
                                  rationale="Risk not analysed")]))
     audits[2].answers[0].evidence = "x" * (EXCEL_CELL_LIMIT + 500)
+    from qa_app.actions.models import Action
+
+    owner = make_user("practitioner", email="worker@example.org")
+    db.session.add_all([
+        Action(audit=audits[0], question_key="risk_assessment_quality", description="=Update the risk assessment",
+               owner_id=owner.id, due_date=date.today() + timedelta(days=10)),
+        Action(audit=audits[7], question_key=None, description="Hold a core group", owner_id=owner.id,
+               due_date=date.today() - timedelta(days=3)),
+        Action(audit=audits[1], question_key="plan_smart", description="Make the plan SMART", owner_id=owner.id,
+               due_date=date.today(), status="verified", done_at=utcnow(), done_note="Done",
+               verified_by_id=moderator.id, verified_at=utcnow()),
+    ])
     db.session.commit()
     return first, second, audits
 
@@ -163,7 +175,8 @@ def test_round_trip_gives_identical_reports(data, second_database_url):
         summary = import_results(workbook, "all.xlsx", actor=None)
         db.session.commit()
         assert summary.audits == len(PAYLOADS)
-        assert sorted(summary.users_created) == ["aud@example.org", "mod@example.org"]
+        assert sorted(summary.users_created) == ["aud@example.org", "mod@example.org", "worker@example.org"]
+        assert summary.actions == 3
         from qa_app.reports.builder import find_round
 
         after = {name: round_report(find_round(name)) for name in before}
