@@ -120,3 +120,23 @@ def test_moderation_figures_come_from_the_moderated_pairs(built):
     assert moderation["weighted_kappa"] == round(1 - (2 / 9) / (14 / 36), 3)
     assert moderation["by_question"]["risk_assessment_quality"]["pairs"] == 2
     assert moderation["by_theme"]["risk_assessment"]["moderated_worse"] == 1
+
+
+def test_follow_up_outcomes(app, make_round, make_audit, make_case, make_user):
+    from qa_app.reviews.models import ReviewCheck
+
+    case = make_case()
+    auditor = make_user("auditor", team="Elsewhere")
+    earlier = make_audit(auditor=auditor, case=case, status="submitted", overall_grade=3)
+    review_round = make_round()
+    review = make_audit(auditor=auditor, case=case, round_=review_round, status="submitted", overall_grade=2)
+    review.reviews_audit_id = earlier.id
+    db.session.add_all([ReviewCheck(audit_id=review.id, question_key="plan_smart", in_place="yes"),
+                        ReviewCheck(audit_id=review.id, question_key="risk_assessment_quality", in_place="no",
+                                    evidence="Still no risk analysis")])
+    db.session.commit()
+    reviews = round_report(review_round)["reviews"]
+    assert reviews == {"follow_up_audits": 1, "findings": 2, "findings_put_right": 1, "findings_partly_put_right": 0,
+                       "findings_not_put_right": 1, "percent_put_right": 50.0, "grade_better": 1, "grade_same": 0,
+                       "grade_worse": 0}
+    assert round_report(earlier.round)["reviews"]["follow_up_audits"] == 0
