@@ -56,7 +56,7 @@ def trend_lines(points: list[dict], title: str) -> Markup:
     """% Inadequate and % Good or better per round, as two labelled lines."""
     if not points:
         return Markup("")
-    width, height, left, right, top, bottom = 700, 300, 50, 20, 30, 70
+    width, height, left, right, top, bottom = 760, 300, 110, 100, 30, 70
     inner_w, inner_h = width - left - right, height - top - bottom
     step = inner_w / max(len(points) - 1, 1)
 
