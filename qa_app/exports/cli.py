@@ -40,18 +40,17 @@ def _export(filters: ReportFilter, output: str) -> None:
     if path.suffix.lower() != ".xlsx":
         click.echo("The output file must end in .xlsx", err=True)
         sys.exit(1)
-    total = _audit_count(filters)
+    total, answers = _counts(filters)
     show = sys.stderr.isatty()
     temporary = path.with_name(path.name + ".part")
-    with click.progressbar(length=max(total, 1) * 2, label="Exporting", file=sys.stderr,
+    with click.progressbar(length=max(total + answers, 1), label="Exporting", file=sys.stderr,
                            hidden=not show) as bar:
         done = {"Audits": 0, "Answers": 0}
 
         def progress(sheet: str, rows: int) -> None:
             if sheet in done:
-                step = rows - done[sheet] if sheet == "Audits" else 0
+                bar.update(rows - done[sheet])
                 done[sheet] = rows
-                bar.update(step)
 
         try:
             with temporary.open("wb") as out:
@@ -61,16 +60,21 @@ def _export(filters: ReportFilter, output: str) -> None:
             temporary.unlink(missing_ok=True)
             click.echo(f"Cannot write {output}: {error.strerror}", err=True)
             sys.exit(1)
-        bar.update(max(total, 1) * 2)
+        bar.update(max(total + answers, 1))
     temporary.replace(path)
     click.echo(f"Exported {total} audit(s) to {path}")
 
 
-def _audit_count(filters: ReportFilter) -> int:
+def _counts(filters: ReportFilter) -> tuple[int, int]:
+    """How many audits and answers the export will write (for the progress bar)."""
+    from qa_app.audits.models import Answer
     from qa_app.reports.queries import audit_scope
 
     scope = audit_scope(filters).subquery()
-    return db.session.scalar(sa.select(sa.func.count()).select_from(scope)) or 0
+    audits = db.session.scalar(sa.select(sa.func.count()).select_from(scope)) or 0
+    answers = db.session.scalar(sa.select(sa.func.count(Answer.id)).where(
+        Answer.audit_id.in_(sa.select(scope.c.audit_id)))) or 0
+    return audits, answers
 
 
 def _versions(filters: ReportFilter) -> list[str]:
@@ -115,7 +119,7 @@ def results_cli() -> None:
 @results_cli.command("import", help="Import the Audits and Answers sheets of an exchange workbook. All or nothing.")
 @click.argument("path", type=click.Path(dir_okay=False))
 def results_import(path: str) -> None:
-    from qa_app.exports.importing import ResultsRejected, import_results
+    from qa_app.exports.importing import STEPS, ResultsRejected, import_results
 
     file = Path(path)
     try:
@@ -123,16 +127,21 @@ def results_import(path: str) -> None:
     except OSError as error:
         click.echo(f"Cannot read {path}: {error.strerror}", err=True)
         sys.exit(1)
-    if sys.stderr.isatty():
-        click.echo(f"Reading {file.name} ({len(data) // 1024:,} KB)…", err=True)
-    try:
-        summary = import_results(data, file.name, actor=None)
-    except ResultsRejected as error:
-        db.session.rollback()
-        for problem in error.problems:
-            click.echo(problem, err=True)
-        click.echo(f"Nothing imported: {len(error.problems)} problem(s).", err=True)
-        sys.exit(1)
+    with click.progressbar(length=len(STEPS), label=f"Importing {file.name}", file=sys.stderr,
+                           hidden=not sys.stderr.isatty(), item_show_func=lambda step: step) as bar:
+        def progress(step: str) -> None:
+            bar.update(1 if STEPS.index(step) else 0, step)
+
+        try:
+            summary = import_results(data, file.name, actor=None, progress=progress)
+        except ResultsRejected as error:
+            db.session.rollback()
+            bar.hidden = True
+            for problem in error.problems:
+                click.echo(problem, err=True)
+            click.echo(f"Nothing imported: {len(error.problems)} problem(s).", err=True)
+            sys.exit(1)
+        bar.update(1)
     db.session.commit()
     for line in summary.lines():
         click.echo(line)

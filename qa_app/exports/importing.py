@@ -62,8 +62,16 @@ class _Problems(list):
         self.append(f"{sheet}, row {row}, column '{column}': {message}")
 
 
-def import_results(data: bytes, filename: str, *, actor, limits: Limits = IMPORT_LIMITS) -> ImportSummary:
-    """Read the Audits and Answers sheets and create the audits; ResultsRejected lists every problem."""
+STEPS = ("Reading the workbook", "Checking every row", "Saving")
+
+
+def import_results(data: bytes, filename: str, *, actor, limits: Limits = IMPORT_LIMITS,
+                   progress=None) -> ImportSummary:
+    """Read the Audits and Answers sheets and create the audits; ResultsRejected lists every problem.
+
+    `progress(step)` is called as each of STEPS begins (for a progress bar)."""
+    progress = progress or (lambda _step: None)
+    progress(STEPS[0])
     try:
         tables = read_workbook(data, filename, sheets=["Audits", "Answers", "Actions"], limits=limits,
                                optional=("Actions",))
@@ -79,6 +87,7 @@ def import_results(data: bytes, filename: str, *, actor, limits: Limits = IMPORT
     if problems:
         raise ResultsRejected(problems)
 
+    progress(STEPS[1])
     plans = _plan_audits(audits_table.rows, problems)
     _plan_answers(answers_table.rows, plans, problems)
     if "Actions" in tables:
@@ -87,6 +96,7 @@ def import_results(data: bytes, filename: str, *, actor, limits: Limits = IMPORT
         problems.append("Audits: the sheet has no audits.")
     if problems:
         raise ResultsRejected(problems)
+    progress(STEPS[2])
     return _write(plans, actor=actor, filename=filename)
 
 
