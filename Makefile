@@ -57,11 +57,14 @@ test: install assets system-test-deps
 	$(MAKE) test-sqlite
 	$(MAKE) test-postgres
 
+# Two workers (the machines have two cores); each test has a database of its own.
+PYTEST := $(PY) -m pytest -q -p no:cacheprovider -n 2
+
 test-sqlite:
-	$(PY) -m pytest -q -p no:cacheprovider
+	$(PYTEST)
 
 test-postgres:
-	tests/with_postgres.sh $(PY) -m pytest -q -p no:cacheprovider -m "not browser"
+	tests/with_postgres.sh $(PYTEST) -m "not browser"
 
 clean:
 	rm -rf $(VENV) node_modules $(STATIC) instance
