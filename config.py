@@ -30,7 +30,7 @@ class Config:
     SMTP_FROM = os.environ.get("SMTP_FROM", "qa-app@localhost")
     SMTP_USERNAME = os.environ.get("SMTP_USERNAME", "")
     SMTP_PASSWORD = os.environ.get("SMTP_PASSWORD", "")
-    SMTP_STARTTLS = os.environ.get("SMTP_STARTTLS", "") in ("1", "true", "yes")
+    SMTP_STARTTLS = os.environ.get("SMTP_STARTTLS", "").strip().lower() in ("1", "true", "yes", "on")
     SERVICE_URL = os.environ.get("SERVICE_URL", "")  # makes links in emails absolute
     SERVICE_NAME = os.environ.get("SERVICE_NAME", "Case file audit")
     PAGE_SIZE = 50

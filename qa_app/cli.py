@@ -137,6 +137,47 @@ def users_create(email, roles, team, display_name, generate_password) -> None:
         click.echo(f"Password: {password}")
 
 
+@users_cli.command("activate", help="Let an account sign in (for example one created inactive by an import).")
+@click.option("--email", required=True)
+@click.option("--generate-password", is_flag=True, help="Set a new generated password and print it.")
+def users_activate(email: str, generate_password: bool) -> None:
+    from qa_app.auth.services import normalise_email, set_password
+
+    user = db.session.scalar(sa.select(User).where(User.email == normalise_email(email)))
+    if user is None:
+        click.echo(f"No account has the email {email}.", err=True)
+        sys.exit(1)
+    user.active = True
+    password = None
+    if generate_password or not user.password_hash:
+        password = secrets.token_urlsafe(15)
+        set_password(user, password)
+    from qa_app.history.services import record
+
+    record(None, "user.activated", user)
+    db.session.commit()
+    click.echo(f"{user.email} can now sign in.")
+    if password:
+        click.echo(f"Password: {password}")
+
+
+@users_cli.command("deactivate", help="Stop an account signing in; its sessions end at once.")
+@click.option("--email", required=True)
+def users_deactivate(email: str) -> None:
+    from qa_app.auth.services import end_sessions, normalise_email
+    from qa_app.history.services import record
+
+    user = db.session.scalar(sa.select(User).where(User.email == normalise_email(email)))
+    if user is None:
+        click.echo(f"No account has the email {email}.", err=True)
+        sys.exit(1)
+    user.active = False
+    end_sessions(user)
+    record(None, "user.deactivated", user)
+    db.session.commit()
+    click.echo(f"{user.email} can no longer sign in.")
+
+
 @users_cli.command("list", help="List users and their roles.")
 def users_list() -> None:
     for user in db.session.scalars(sa.select(User).order_by(User.email)):

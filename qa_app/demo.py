@@ -45,7 +45,8 @@ USERS = [
 ROUND_NAME = "Demo: monthly CIN and CP audit"
 
 
-@click.command("demo", help="Load synthetic demo data (teams, users, about 1,200 case files, one round).")
+@click.command("demo", help="Load synthetic demo data: teams, users, about 1,200 case files, three completed "
+                            "past rounds (partly moderated) and one round in progress.")
 @click.option("--seed", default=2026, show_default=True, help="Random seed for the synthetic data.")
 def demo_command(seed: int) -> None:
     created = load_demo(seed)

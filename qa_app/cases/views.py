@@ -5,6 +5,8 @@ import sqlalchemy as sa
 from qa_app.auth.models import Role, Team
 from qa_app.auth.permissions import CASE_READERS, can_view_audit, roles_required
 from qa_app.audits.models import Audit
+from qa_app.audits.workflow import SUBMITTED_STATES, AuditStatus
+from qa_app.reviews.grades import final_overall_grades
 from qa_app.cases.forms import CaseImportForm
 from qa_app.cases.importing import ImportRejected, import_cases
 from qa_app.cases.models import CASE_TYPE_LABELS, FACTORS, CaseFile, CaseStatus
@@ -53,12 +55,17 @@ def index():
 @roles_required(*CASE_READERS)
 def show(case_id: int):
     case = db.get_or_404(CaseFile, case_id)
+    # Everyone who may see the case file sees its audit outcomes (round, status, final grade);
+    # only those who may open an audit get the link to its answers.
     audits = [a for a in db.session.scalars(
-        sa.select(Audit).where(Audit.case_file_id == case.id).order_by(Audit.created_at.desc())
-    ) if can_view_audit(current_user, a)]
+        sa.select(Audit).where(Audit.case_file_id == case.id, Audit.status != AuditStatus.REMOVED)
+        .order_by(Audit.created_at.desc())
+    ) if a.status in SUBMITTED_STATES or can_view_audit(current_user, a)]
+    finals = final_overall_grades(a.id for a in audits)
     record(current_user, "case.viewed", case)
     db.session.commit()
-    return render_template("cases/show.html", case=case, audits=audits,
+    return render_template("cases/show.html", case=case, audits=audits, finals=finals,
+                           openable={a.id for a in audits if can_view_audit(current_user, a)},
                            panels=CASE_PANELS.render_list(current_user._get_current_object(), case))
 
 

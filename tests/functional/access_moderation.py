@@ -1,12 +1,5 @@
-"""The access policy and request scenarios of the moderation routes, for the route × role matrix.
-
-Merge into tests/functional/test_access_matrix.py by adding, right after its SCENARIOS dict:
-
-    from tests.functional.access_moderation import POLICY as _MODERATION_POLICY, SCENARIOS as _MODERATION_SCENARIOS
-    POLICY.update(_MODERATION_POLICY)
-    SCENARIOS.update(_MODERATION_SCENARIOS)
-
-(It imports PerRecord and Call from that module, which are defined by then.)
+"""The access policy and request scenarios of the moderation routes, for the route × role matrix
+(tests/functional/test_access_matrix.py merges every access_*.py module by itself).
 
 For the moderation routes, the "own" relation of `PerRecord` means the *moderation* is assigned to
 the principal (the matrix's world gives them an audit of their own; the scenario reads that and
@@ -25,7 +18,7 @@ import sqlalchemy as sa
 from flask import url_for
 
 from qa_app.extensions import db
-from tests.functional.test_access_matrix import AUDITING, NOBODY, QA_LEAD, Call, PerRecord
+from tests.functional.matrix_common import AUDITING, NOBODY, QA_LEAD, Call, PerRecord
 from tests.functional.test_moderation_support import graded_keys, moderate, submit
 
 MODERATING = frozenset({"moderator", "qa_lead"})

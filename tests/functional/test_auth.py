@@ -296,3 +296,31 @@ def test_cli_rejects_an_unknown_role(app, runner):
     assert "wizard" in result.output
     db.session.expire_all()
     assert db.session.scalar(sa.select(User).where(User.email == "wizard@example.org")) is None
+
+
+def test_an_iro_sees_audit_outcomes_on_the_case_page_but_cannot_open_the_audit(client, make_user, make_audit):
+    audit = make_audit(status="submitted", overall_grade=4)
+    draft = make_audit(case=audit.case_file, status="in_progress", round_=None)
+    case_id, audit_id, draft_round = audit.case_file_id, audit.id, draft.round.name
+    sign_in(client, make_user("iro"))
+    html = client.get(f"/cases/{case_id}").get_data(as_text=True)
+    assert "Inadequate" in html                              # the outcome
+    assert f'href="/audits/{audit_id}"' not in html          # not the answers
+    assert draft_round not in html                           # an unsubmitted audit is nobody else's business
+    assert client.get(f"/audits/{audit_id}").status_code == 403
+
+
+def test_users_activate_and_deactivate(app, runner, make_user):
+    user = make_user("auditor", active=False)
+    result = runner.invoke(args=["users", "activate", "--email", user.email.upper(), "--generate-password"])
+    assert result.exit_code == 0, result.output
+    password = result.output.split("Password: ")[1].strip()
+    from qa_app.auth.services import authenticate
+
+    db.session.expire_all()
+    assert authenticate(user.email, password) is not None
+    result = runner.invoke(args=["users", "deactivate", "--email", user.email])
+    assert result.exit_code == 0
+    db.session.expire_all()
+    assert authenticate(user.email, password) is None
+    assert runner.invoke(args=["users", "activate", "--email", "nobody@example.org"]).exit_code == 1
