@@ -19,10 +19,13 @@ node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
-$(STATIC)/.copied: node_modules/.installed
+$(STATIC)/.copied: node_modules/.installed Makefile
 	rm -rf $(STATIC) && mkdir -p $(STATIC)
-	cp $(GOVUK)/govuk-frontend.min.css $(GOVUK)/govuk-frontend.min.js $(STATIC)/
-	cp -r $(GOVUK)/assets $(STATIC)/assets && rm -rf $(STATIC)/assets/fonts  # GDS Transport is for GOV.UK only
+	cp $(GOVUK)/govuk-frontend.min.js $(STATIC)/
+	# GDS Transport is licensed for GOV.UK services only: drop its font faces, so every rule that
+	# names it falls back to the next font in its stack (Arial), and do not ship the font files.
+	sed -E 's/@font-face\{[^}]*\}//g' $(GOVUK)/govuk-frontend.min.css > $(STATIC)/govuk-frontend.min.css
+	cp -r $(GOVUK)/assets $(STATIC)/assets && rm -rf $(STATIC)/assets/fonts
 	touch $@
 
 install: $(VENV)/.installed node_modules/.installed

@@ -32,7 +32,7 @@ def home():
         my_open = db.session.scalars(
             sa.select(Audit).where(Audit.auditor_id == current_user.id,
                                    Audit.status.in_([s.value for s in EDITABLE_STATES]))
-            .order_by(Audit.id)
+            .order_by(Audit.status != "returned", Audit.id)
         ).all()
     rounds = []
     if current_user.has_role(Role.QA_LEAD, Role.VIEWER, Role.MODERATOR):

@@ -113,6 +113,9 @@ def show_answer(template, question, answer) -> str:
 
 
 def register(app: Flask) -> None:
+    from qa_app.history.services import event_label
+
+    app.add_template_global(event_label, "event_label")
     for helper in (evidence_grades, show_answer):
         app.add_template_global(helper, helper.__name__)
     for helper in (round_status_label, audit_status_label, grade_label, describe_rule):

@@ -11,7 +11,8 @@ from qa_app.auth.models import Role
 from qa_app.auth.permissions import can_edit_audit, can_view_audit, roles_required
 from qa_app.errors import StaleEdit, ValidationFailed
 from qa_app.extensions import db
-from qa_app.history.services import events_for, record
+from qa_app.history.services import display_names, events_for, record
+from qa_app.reviews.grades import final_overall_grades
 from qa_app.panels import AUDIT_PANELS, NAVIGATION
 from qa_app.reviews.forms import checks_from_form, review_fields, review_form_data, verify_ids_from_form
 from qa_app.reviews.services import review_context
@@ -26,7 +27,7 @@ NAVIGATION.add("audits.mine", "My audits", AUDITING_ROLES, order=10)
 def mine():
     audits = db.session.scalars(
         sa.select(Audit).where(Audit.auditor_id == current_user.id, Audit.status != AuditStatus.REMOVED)
-        .order_by(Audit.submitted_at.is_not(None), Audit.id)
+        .order_by(Audit.status != AuditStatus.RETURNED, Audit.submitted_at.is_not(None), Audit.id)
     ).all()
     to_do = [a for a in audits if a.status in EDITABLE_STATES]
     done = [a for a in audits if a.status not in EDITABLE_STATES]
@@ -54,8 +55,11 @@ def show(audit_id: int):
     record(current_user, "audit.viewed", audit)
     db.session.commit()
     if not editable:
+        history = events_for(audit, limit=100)
         return render_template("audits/view.html", audit=audit, template=template,
-                               answers=audit.answer_map(), history=events_for(audit, limit=50),
+                               answers=audit.answer_map(), history=history,
+                               final_grade=final_overall_grades([audit.id]).get(audit.id),
+                               people=display_names({e.actor_id for e in history if e.actor_id}),
                                panels=AUDIT_PANELS.render_list(current_user._get_current_object(), audit))
     review = review_context(audit)
     data = services.form_data_from_audit(audit) | (review_form_data(review) if review else {})

@@ -44,3 +44,18 @@ def _jsonable(value: Any) -> Any:
     if isinstance(value, (list, tuple, set, frozenset)):
         return [_jsonable(v) for v in value]
     return str(value)
+
+
+def display_names(user_ids: set[int]) -> dict[int, str]:
+    from qa_app.auth.models import User
+
+    if not user_ids:
+        return {}
+    return dict(db.session.execute(sa.select(User.id, User.display_name).where(User.id.in_(user_ids))).all())
+
+
+def event_label(action: str) -> str:
+    """'audit.returned_for_correction' → 'Returned for correction' (audit).'"""
+    subject, _, verb = action.partition(".")
+    words = (verb or subject).replace("_", " ")
+    return words[:1].upper() + words[1:] + (f" ({subject.replace('_', ' ')})" if verb and subject != "audit" else "")

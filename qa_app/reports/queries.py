@@ -128,10 +128,13 @@ class QuestionRate:
 
 
 def strengths_and_areas(rates: list[QuestionRate], n: int = 3) -> tuple[list[QuestionRate], list[QuestionRate]]:
-    """The best questions (most Good or better) and the worst (most Inadequate, then least good)."""
-    strengths = sorted(rates, key=lambda q: (-(q.rate.percent_good_or_better or 0), -q.rate.answers, q.question_key))
-    areas = sorted(rates, key=lambda q: (-(q.rate.percent_inadequate or 0), q.rate.percent_good_or_better or 0,
-                                         -q.rate.answers, q.question_key))
-    return strengths[:n], areas[:n]
-
-
+    """The worst questions (most Inadequate, then least Good or better; only those with some answers
+    below Good) are areas for development; the strengths are the best of the rest, so no question
+    is both."""
+    improvable = [q for q in rates if (q.rate.percent_good_or_better or 0) < 100]
+    areas = sorted(improvable, key=lambda q: (-(q.rate.percent_inadequate or 0), q.rate.percent_good_or_better or 0,
+                                         -q.rate.answers, q.question_key))[:n]
+    chosen = {(q.template_key, q.question_key) for q in areas}
+    strengths = sorted((q for q in rates if (q.template_key, q.question_key) not in chosen),
+                       key=lambda q: (-(q.rate.percent_good_or_better or 0), -q.rate.answers, q.question_key))
+    return strengths[:n], areas

@@ -48,10 +48,27 @@ def index():
     db.session.commit()
     return render_template(
         "reports/index.html", form=form, report=report, theme_labels=THEME_LABELS, query=request.query_string.decode(),
+        scope=_describe(form, filters),
         theme_chart=charts.stacked_bars(report["grades_by_theme"], "Final grades by theme", THEME_LABELS) if report else "",
         team_chart=charts.stacked_bars(report["grades_by_team"], "Final grades by team") if report else "",
         trend_chart=charts.trend_lines(report["trend"], "Trend across rounds") if report else "",
     )
+
+
+def _describe(form: ReportFilterForm, filters: ReportFilter) -> str:
+    """The filters in words, for the page and its printout: which rounds, team, case type, dates."""
+    names = dict(form.rounds.choices)
+    parts = ["Rounds: " + "; ".join(names.get(r, str(r)) for r in filters.round_ids) if filters.round_ids
+             else "Rounds: all"]
+    if filters.team_id:
+        parts.append("Team: " + dict(form.team.choices).get(filters.team_id, str(filters.team_id)))
+    if filters.case_type:
+        parts.append("Case type: " + dict(form.case_type.choices).get(filters.case_type, filters.case_type))
+    if filters.date_from or filters.date_to:
+        start = f"{filters.date_from.day} {filters.date_from:%B %Y}" if filters.date_from else "the start"
+        end = f"{filters.date_to.day} {filters.date_to:%B %Y}" if filters.date_to else "today"
+        parts.append(f"Audits submitted from {start} to {end}")
+    return ". ".join(parts) + "."
 
 
 @bp.route("/round/<int:round_id>")

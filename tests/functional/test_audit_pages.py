@@ -83,3 +83,12 @@ def test_viewing_an_audit_is_recorded(app, client, make_audit):
     client.get(f"/audits/{audit.id}")
     viewed = db.session.scalars(sa.select(Event).where(Event.action == "audit.viewed")).all()
     assert [(e.actor_id, e.object_id) for e in viewed] == [(audit.auditor_id, audit.id)]
+
+
+def test_no_markup_shows_as_text_on_the_form(app, client, make_audit):
+    """Once a bug: the evidence labels showed '<span class=...>' as text (escaped twice)."""
+    audit = make_audit()
+    sign_in(client, audit.auditor)
+    html = client.get(f"/audits/{audit.id}").get_data(as_text=True)
+    assert "&lt;span" not in html and "&lt;/" not in html
+    assert '<span class="govuk-visually-hidden"> for: ' in html

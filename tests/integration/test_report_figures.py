@@ -140,3 +140,13 @@ def test_follow_up_outcomes(app, make_round, make_audit, make_case, make_user):
                        "findings_not_put_right": 1, "percent_put_right": 50.0, "grade_better": 1, "grade_same": 0,
                        "grade_worse": 0}
     assert round_report(earlier.round)["reviews"]["follow_up_audits"] == 0
+
+
+def test_no_question_is_both_a_strength_and_an_area():
+    from qa_app.reports.queries import QuestionRate, Rate, strengths_and_areas
+
+    rates = [QuestionRate("t", f"q{i}", f"Question {i}", Rate(10, good, bad))
+             for i, (good, bad) in enumerate([(9, 0), (5, 3), (2, 6), (7, 1), (10, 0)])]
+    strengths, areas = strengths_and_areas(rates)
+    assert [q.question_key for q in areas] == ["q2", "q1", "q3"]
+    assert [q.question_key for q in strengths] == ["q4", "q0"]
