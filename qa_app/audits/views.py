@@ -76,6 +76,7 @@ def _save(audit: Audit):
     form = build_audit_form(template, extra_fields=review_fields(review) if review else None)
     submit = request.form.get("action") == "submit"
     conflict = None
+    already_flagged = audit.immediate_risk
     if form.validate_on_submit():
         try:
             services.save_audit(
@@ -96,6 +97,9 @@ def _save(audit: Audit):
             db.session.rollback()
             conflict = error.message if isinstance(error, StaleEdit) else StaleEdit.__doc__
         else:
+            if audit.immediate_risk and not already_flagged:
+                flash("You flagged a child at immediate risk. An escalation has been raised: the case's team "
+                      "manager, the moderators and the QA lead have been told and must acknowledge it.", "success")
             if submit:
                 flash(f"Audit of {audit.case_file.reference} submitted.", "success")
                 return redirect(url_for("audits.mine"))
