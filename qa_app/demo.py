@@ -147,6 +147,7 @@ def _make_history(rng: random.Random) -> None:
     version = current_version("cp-cin-case-file")
     template = version.template
     graded = [q for q in template.questions() if q.is_graded]
+    others = [q for q in template.questions() if not q.is_graded]
     auditors = list(db.session.scalars(sa.select(User).where(User.email.like("tm.%")).order_by(User.email)))
     moderator = db.session.scalar(sa.select(User).where(User.email == "moderator@example.org"))
     qa_lead = db.session.scalar(sa.select(User).where(User.email == USERS[0][0]))
@@ -177,10 +178,19 @@ def _make_history(rng: random.Random) -> None:
                 grade = max(1, min(4, overall + rng.choice([-1, 0, 0, 0, 1]))) if not question.limiting else overall
                 audit.answers.append(Answer(question_key=question.key, grade=grade, value="",
                                             evidence="Demo evidence." if grade >= 3 else ""))
+            for question in others:  # every required answer, so a returned audit can be corrected and resubmitted
+                value = {"yes_partly_no": rng.choice(["yes", "partly", "no"]), "choice": question.choices[0]
+                         if question.choices else "", "text": "Synthetic demo notes.",
+                         "date": (submitted - timedelta(days=rng.randrange(10, 90))).date().isoformat(),
+                         "number": str(rng.randrange(1, 40))}[question.type]
+                audit.answers.append(Answer(question_key=question.key, grade=None, value=value, evidence=""))
+            if overall == 4 and name == HISTORY[-1][0]:
+                _demo_action(audit, question=graded[0], submitted=submitted, rng=rng)
             db.session.add(audit)
             if index % 4 == 0 and moderator.id != auditor.id:
                 # The moderator finds the auditor optimistic about one file in three.
-                moderated = min(4, overall + 1) if index % 3 == 0 else overall
+                # …except in the latest round, where the auditors' grading has caught up.
+                moderated = min(4, overall + 1) if index % 3 == 0 and name != HISTORY[-1][0] else overall
                 audit.status = "moderated"
                 moderation = Moderation(
                     audit=audit, round_id=round_.id, moderator_id=moderator.id, status="completed",
@@ -196,3 +206,14 @@ def _make_history(rng: random.Random) -> None:
                                       for a, q in zip(audit.answers, graded)]
                 db.session.add(moderation)
         db.session.flush()
+
+
+def _demo_action(audit, *, question, submitted, rng: random.Random) -> None:
+    """An action on an Inadequate file of the latest past round, owned by the demo social worker."""
+    from qa_app.actions.models import Action
+
+    worker = db.session.scalar(sa.select(User).where(User.email == "social.worker@example.org"))
+    due = submitted.date() + timedelta(days=rng.choice([14, 28, 60]))
+    db.session.add(Action(audit=audit, question_key=question.key, owner_id=worker.id, due_date=due,
+                          description=f"Bring the file up to standard on: {' '.join(question.text.split())}",
+                          created_at=submitted + timedelta(days=1), created_by_id=audit.auditor_id))
