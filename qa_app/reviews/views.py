@@ -8,7 +8,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_login import current_user
 
 from qa_app.audits.models import Audit
-from qa_app.audits.workflow import EDITABLE_STATES
+from qa_app.audits.workflow import EDITABLE_STATES, SUBMITTED_STATES
 from qa_app.auth.models import Role
 from qa_app.auth.permissions import ROUND_READERS, can_view_audit, roles_required
 from qa_app.errors import ValidationFailed
@@ -33,8 +33,11 @@ def in_place_label(value: str | None) -> str:
 @roles_required(*ROUND_READERS)
 def index():
     manage = current_user.has_role(Role.QA_LEAD)
+    # Only rounds with submitted audits can be followed up; a follow-up round is not itself reviewed.
+    submitted = sa.select(Audit.round_id).where(Audit.status.in_([st.value for st in SUBMITTED_STATES]))
     reviewable = list(db.session.scalars(
-        sa.select(AuditRound).where(AuditRound.sample_confirmed_at.is_not(None))
+        sa.select(AuditRound).where(AuditRound.sample_confirmed_at.is_not(None),
+                                    AuditRound.reviews_round_id.is_(None), AuditRound.id.in_(submitted))
         .order_by(AuditRound.created_at.desc(), AuditRound.id.desc()))) if manage else []
     return render_template("reviews/index.html", reviews=review_rounds(), reviewable=reviewable, manage=manage)
 
