@@ -8,6 +8,7 @@ characters become U+FFFD and text over Excel's cell limit is cut and marked.
 """
 
 import re
+from functools import lru_cache
 from datetime import date, datetime
 
 from openpyxl.cell import WriteOnlyCell
@@ -20,6 +21,7 @@ _FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n", "\uff1d", "\uff0b", "\uf
 _NUMBER = re.compile(r"^-?\d+(\.\d+)?$")
 
 
+@lru_cache(maxsize=8192)
 def clean_text(text: str) -> str:
     """Text that is safe to write: control characters replaced, cut to Excel's limit (and marked),
     and a leading formula character neutralised with an apostrophe prefix."""
@@ -34,6 +36,7 @@ def clean_text(text: str) -> str:
 
 def row_cells(ws, values: list) -> list:
     """`cell` for a whole row, with the common cases (text, numbers, empty) inline for speed."""
+    # clean_text is cached: labels, question texts and section titles repeat on every row.
     return [clean_text(v) if v.__class__ is str else (v if v is None or v.__class__ in (int, float, bool)
                                                         else cell(ws, v)) for v in values]
 

@@ -98,12 +98,14 @@ def answer_rows(filters: ReportFilter) -> Iterator[list]:
     """One row per audit × answered question, in ANSWER_HEADERS order, grades as labels."""
     scope = audit_scope(filters).subquery()
     labels = grade_labels()
-    themes: dict[tuple[int, str], list[str]] = defaultdict(list)
+    theme_lists: dict[tuple[int, str], list[str]] = defaultdict(list)
     for version_id, key, theme in db.session.execute(
         sa.select(QuestionTheme.template_version_id, QuestionTheme.question_key, QuestionTheme.theme)
         .order_by(QuestionTheme.theme)
     ):
-        themes[(version_id, key)].append(theme)
+        theme_lists[(version_id, key)].append(theme)
+    themes = {key: "; ".join(values) for key, values in theme_lists.items()}
+    texts: dict[str, str] = {}   # question text with its line breaks folded, once per distinct text
     yes_partly_no = dict(YES_PARTLY_NO)
     moderated = aliased(ModeratedAnswer)
     query = (
@@ -131,8 +133,11 @@ def answer_rows(filters: ReportFilter) -> Iterator[list]:
             answer = float(value) if "." in value else int(value)
         else:
             answer = value
+        folded = texts.get(text)
+        if folded is None:
+            folded = texts[text] = " ".join(text.split())
         yield [
-            audit_id, section, key, " ".join(text.split()), "; ".join(themes[(version_id, key)]), answer,
+            audit_id, section, key, folded, themes.get((version_id, key), ""), answer,
             labels.get((version_id, moderated_grade), "") if moderated_grade is not None else "",
             evidence or "", rationale or "",
         ]
