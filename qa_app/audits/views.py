@@ -97,13 +97,13 @@ def _save(audit: Audit):
             db.session.rollback()
             conflict = error.message if isinstance(error, StaleEdit) else StaleEdit.__doc__
         else:
-            if audit.immediate_risk and not already_flagged:
-                flash("You flagged a child at immediate risk. An escalation has been raised: the case's team "
-                      "manager, the moderators and the QA lead have been told and must acknowledge it.", "success")
+            escalated = (" You flagged a child at immediate risk: an escalation has been raised, and the case's "
+                         "team manager, the moderators and the QA lead have been told and must acknowledge it."
+                         if audit.immediate_risk and not already_flagged else "")
             if submit:
-                flash(f"Audit of {audit.case_file.reference} submitted.", "success")
+                flash(f"Audit of {audit.case_file.reference} submitted.{escalated}", "success")
                 return redirect(url_for("audits.mine"))
-            flash("Draft saved. You can come back to it at any time.", "success")
+            flash(f"Draft saved. You can come back to it at any time.{escalated}", "success")
             return redirect(url_for("audits.show", audit_id=audit.id))
     db.session.refresh(audit)
     review = review_context(audit)  # reloaded: the rollback expired what it had read

@@ -92,3 +92,15 @@ def test_no_markup_shows_as_text_on_the_form(app, client, make_audit):
     html = client.get(f"/audits/{audit.id}").get_data(as_text=True)
     assert "&lt;span" not in html and "&lt;/" not in html
     assert '<span class="govuk-visually-hidden"> for: ' in html
+
+
+def test_flagging_a_child_at_risk_says_who_has_been_told(app, client, make_audit):
+    audit = make_audit()
+    sign_in(client, audit.auditor)
+    state = form_state(client.get(f"/audits/{audit.id}").get_data(as_text=True))
+    response = client.post(f"/audits/{audit.id}", data={**state, "action": "draft", "immediate_risk": "y",
+                                                        "immediate_risk_reason": "Bruising not explained"},
+                           follow_redirects=True)
+    html = response.get_data(as_text=True)
+    assert html.count("govuk-notification-banner--success") == 1
+    assert "Draft saved" in html and "an escalation has been raised" in html
