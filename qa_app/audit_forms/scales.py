@@ -17,14 +17,6 @@ QUESTION_TYPES = ("grade", "yes_partly_no", "choice", "text", "date", "number")
 YES_PARTLY_NO = (("yes", "Yes"), ("partly", "Partly"), ("no", "No"), ("na", "Not applicable"))
 
 CASE_TYPES = ("EH", "CIN", "CP", "CLA", "CL", "PF")
-CASE_TYPE_LABELS = {
-    "EH": "Early help",
-    "CIN": "Child in need",
-    "CP": "Child protection",
-    "CLA": "Child looked after",
-    "CL": "Care leaver",
-    "PF": "Private fostering",
-}
 
 THEMES = (
     "risk_assessment",

@@ -15,7 +15,7 @@ from pathlib import Path, PurePath
 import yaml
 
 from .scales import (  # noqa: F401  (re-exported: import everything from schema)
-    BUILTIN_SCALES, CASE_TYPE_LABELS, CASE_TYPES, OFSTED4, QUESTION_TYPES, STORAGE_FORMAT, THEME_LABELS,
+    BUILTIN_SCALES, CASE_TYPES, OFSTED4, QUESTION_TYPES, STORAGE_FORMAT, THEME_LABELS,
     THEMES, YES_PARTLY_NO, AuditTemplate, Grade, GradeScale, Question, Section, grade_limit,
     overall_grade_problem,
 )
