@@ -20,8 +20,9 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(cases_cli)
     from qa_app.challenges.cli import challenges_cli
     from qa_app.demo import demo_command
-    from qa_app.exports.cli import export_cli, report_cli, results_cli
+    from qa_app.exchange.cli import export_cli, results_cli
     from qa_app.notifications.cli import notifications_cli
+    from qa_app.reports.cli import report_cli
 
     app.cli.add_command(demo_command)
     app.cli.add_command(export_cli)

@@ -16,7 +16,9 @@ from qa_app.rounds.queries import rounds_with_counts
 
 bp = Blueprint("dashboard", __name__)
 
-NAVIGATION.add("dashboard.home", "Home", (), order=0)
+
+def register() -> None:
+    NAVIGATION.add("dashboard.home", "Home", (), order=0)
 
 
 @bp.route("/")

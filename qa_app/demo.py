@@ -138,11 +138,13 @@ HISTORY = [
 
 
 def _make_history(rng: random.Random) -> None:
-    """Completed, partly moderated rounds in the past, so reports and trends have something to show."""
+    """Completed, partly moderated rounds in the past, so reports and trends have something to show.
+    Stored through the services that record past work (as a results import does)."""
     from datetime import datetime, time
 
-    from qa_app.audits.models import Answer, Audit
-    from qa_app.moderation.models import ModeratedAnswer, Moderation
+    from qa_app.audits.services import record_submitted
+    from qa_app.audits.workflow import AuditStatus
+    from qa_app.moderation.services import record_completed
 
     version = current_version("cp-cin-case-file")
     template = version.template
@@ -157,11 +159,10 @@ def _make_history(rng: random.Random) -> None:
     today = date.today()
     for name, days_ago, count, weights in HISTORY:
         started = datetime.combine(today - timedelta(days=days_ago), time(9))
-        round_ = AuditRound(name=name, template_version=version, due_date=(started + timedelta(days=21)).date(),
-                            status="reporting", seed=rng.randrange(1, 10**6), sample_confirmed_at=started,
-                            created_at=started, created_by_id=qa_lead.id,
-                            sample_rule={"case_types": ["CIN", "CP"], "size_mode": "per_team", "size": 5})
-        db.session.add(round_)
+        round_ = rounds.record_past_round(
+            name=name, template_version=version, started_at=started, due_date=(started + timedelta(days=21)).date(),
+            seed=rng.randrange(1, 10**6), created_by_id=qa_lead.id,
+            sample_rule={"case_types": ["CIN", "CP"], "size_mode": "per_team", "size": 5})
         db.session.flush()
         grades = [grade for grade, n in zip((1, 2, 3, 4), weights) for _ in range(n)]
         rng.shuffle(grades)
@@ -170,41 +171,37 @@ def _make_history(rng: random.Random) -> None:
             auditor = next(a for a in auditors[index % len(auditors):] + auditors if a.team_id != case.team_id)
             overall = grades[index]
             submitted = started + timedelta(days=rng.randrange(3, 20), hours=rng.randrange(0, 8))
-            audit = Audit(round=round_, case_file=case, template_version_id=version.id, auditor_id=auditor.id,
-                          status="submitted", overall_grade=overall, created_at=started, started_at=started,
-                          updated_at=submitted, submitted_at=submitted,
-                          overall_summary="Synthetic demo audit: no real case.")
+            answers = {}
             for question in graded:
                 grade = max(1, min(4, overall + rng.choice([-1, 0, 0, 0, 1]))) if not question.limiting else overall
-                audit.answers.append(Answer(question_key=question.key, grade=grade, value="",
-                                            evidence="Demo evidence." if grade >= 3 else ""))
+                answers[question.key] = {"value": grade, "evidence": "Demo evidence." if grade >= 3 else ""}
             for question in others:  # every required answer, so a returned audit can be corrected and resubmitted
                 value = {"yes_partly_no": rng.choice(["yes", "partly", "no"]), "choice": question.choices[0]
                          if question.choices else "", "text": "Synthetic demo notes.",
                          "date": (submitted - timedelta(days=rng.randrange(10, 90))).date().isoformat(),
                          "number": str(rng.randrange(1, 40))}[question.type]
-                audit.answers.append(Answer(question_key=question.key, grade=None, value=value, evidence=""))
+                answers[question.key] = {"value": value, "evidence": ""}
+            moderated_by = index % 4 == 0 and moderator.id != auditor.id
+            audit = record_submitted(
+                round_=round_, case_file=case, template_version=version, auditor=auditor,
+                status=AuditStatus.MODERATED if moderated_by else AuditStatus.SUBMITTED, overall_grade=overall,
+                overall_summary="Synthetic demo audit: no real case.", immediate_risk=False, immediate_risk_reason="",
+                submitted_at=submitted, answers=answers)
+            audit.created_at = audit.started_at = started
             if overall == 4 and name == HISTORY[-1][0]:
                 _demo_action(audit, question=graded[0], submitted=submitted, rng=rng)
-            db.session.add(audit)
-            if index % 4 == 0 and moderator.id != auditor.id:
+            if moderated_by:
                 # The moderator finds the auditor optimistic about one file in three.
                 # …except in the latest round, where the auditors' grading has caught up.
                 moderated = min(4, overall + 1) if index % 3 == 0 and name != HISTORY[-1][0] else overall
-                audit.status = "moderated"
-                moderation = Moderation(
-                    audit=audit, round_id=round_.id, moderator_id=moderator.id, status="completed",
-                    selected_because="percentage", overall_grade=moderated, auditor_overall_grade=overall,
+                moderation = record_completed(
+                    audit, moderator=moderator, overall_grade=moderated,
                     overall_rationale="Demo rationale." if moderated != overall else "",
-                    outcome="moderated_worse" if moderated > overall else "agreed",
-                    created_at=submitted, graded_at=submitted + timedelta(days=2),
-                    completed_at=submitted + timedelta(days=3))
-                moderation.answers = [ModeratedAnswer(question_key=a.question_key, auditor_grade=a.grade,
-                                                      grade=moderated if q.limiting else a.grade,
-                                                      rationale="Demo rationale." if q.limiting and moderated != a.grade
-                                                      else "")
-                                      for a, q in zip(audit.answers, graded)]
-                db.session.add(moderation)
+                    answers={q.key: (moderated if q.limiting else answers[q.key]["value"],
+                                     "Demo rationale." if q.limiting and moderated != answers[q.key]["value"] else "")
+                             for q in graded},
+                    selected_because="percentage", completed_at=submitted + timedelta(days=3))
+                moderation.created_at, moderation.graded_at = submitted, submitted + timedelta(days=2)
         db.session.flush()
 
 

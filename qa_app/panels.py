@@ -1,6 +1,6 @@
 """Extension points where features add their own part of a shared page, without editing it.
 
-A feature registers, at import time of its views module:
+A feature registers, in its `panels.register()` (called once from `qa_app.features`):
 - a navigation item: `NAVIGATION.add(endpoint, text, roles, order)`;
 - a panel on the home page: `HOME_PANELS.add(template, load, order)`;
 - a panel on an audit's page: `AUDIT_PANELS.add(template, load, order)`;

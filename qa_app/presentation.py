@@ -65,6 +65,12 @@ def round_status_label(status: str) -> str:
     return RoundStatus(status).label
 
 
+def audit_overdue(audit) -> bool:
+    from qa_app.audits.workflow import is_overdue
+
+    return is_overdue(audit, date.today())
+
+
 def audit_status_label(status: str) -> str:
     from qa_app.audits.workflow import AuditStatus
 
@@ -113,12 +119,14 @@ def show_answer(template, question, answer) -> str:
 
 
 def register(app: Flask) -> None:
+    from qa_app.audits.permissions import can_view_audit
     from qa_app.history.services import event_label
 
+    app.add_template_global(can_view_audit, "can_view_audit")
     app.add_template_global(event_label, "event_label")
     for helper in (evidence_grades, show_answer):
         app.add_template_global(helper, helper.__name__)
-    for helper in (round_status_label, audit_status_label, grade_label, describe_rule):
+    for helper in (round_status_label, audit_status_label, audit_overdue, grade_label, describe_rule):
         app.add_template_global(helper, helper.__name__)
     app.add_template_filter(factor_label, "factor_label")
     app.add_template_global(page_items, "page_items")

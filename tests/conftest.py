@@ -207,6 +207,7 @@ def make_round(app, make_user):
 def make_audit(app, make_round, make_case, make_user):
     """An audit of a new case file in a confirmed round, assigned to `auditor` (a new one by default)."""
     from qa_app.audits.models import Audit
+    from qa_app.audits.services import set_final_grades
     from qa_app.db import utcnow
 
     def make(auditor=None, status: str = "not_started", round_=None, case=None, overall_grade=None):
@@ -218,6 +219,7 @@ def make_audit(app, make_round, make_case, make_user):
         if status == "submitted":
             audit.overall_grade = overall_grade or 2
             audit.submitted_at = utcnow()
+            set_final_grades(audit, overall=audit.overall_grade)
         round_.sample_confirmed_at = round_.sample_confirmed_at or utcnow()
         round_.status = "auditing"
         db.session.add(audit)

@@ -4,7 +4,7 @@ from datetime import date
 
 import sqlalchemy as sa
 
-from qa_app.actions.models import Action, Reflection
+from qa_app.actions.models import Action, ActionStatus, Reflection
 from qa_app.actions.permissions import can_check_actions, can_reflect
 from qa_app.actions.workflow import TRANSITIONS, ActionEvent, is_party, next_status
 from qa_app.audits.models import Audit
@@ -65,6 +65,28 @@ def create_action(audit: Audit, *, actor: User, question_key: str | None, descri
     db.session.add(action)
     record(actor, "action.created", action, audit=audit.id, case=audit.case_file.reference,
            question=question_key, description=description, owner=owner.email, due_date=due_date.isoformat())
+    return action
+
+
+def record_existing(audit: Audit, *, question_key: str | None, description: str, owner: User, due_date: date,
+                    status: ActionStatus, created_at, created_by_id: int | None, done_at=None, done_note: str = "",
+                    verified_by: User | None = None, verified_at=None, reopened_reason: str = "") -> Action:
+    """An action that already exists elsewhere (a results workbook), stored with its history as it
+    is: its status, when it was done and verified. DomainError for a question not in the audit's
+    template, an empty description, or a verified action without who verified it.
+    """
+    if question_key is not None and question_key not in {q.key for q in audit.template.questions()}:
+        raise DomainError(f"'{question_key}' is not a question of this audit's template.")
+    if not (description or "").strip():
+        raise DomainError("An action needs a description of what must change.")
+    status = ActionStatus(status)
+    if status == ActionStatus.VERIFIED and verified_by is None:
+        raise DomainError("A verified action needs who verified it.")
+    action = Action(audit=audit, question_key=question_key, description=description.strip(), owner_id=owner.id,
+                    due_date=due_date, status=status, created_at=created_at, created_by_id=created_by_id,
+                    done_at=done_at, done_note=done_note, verified_by_id=verified_by.id if verified_by else None,
+                    verified_at=verified_at, reopened_reason=reopened_reason)
+    db.session.add(action)
     return action
 
 

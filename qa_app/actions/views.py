@@ -2,35 +2,30 @@
 
 from datetime import date
 
-import sqlalchemy as sa
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
-from sqlalchemy.orm.exc import StaleDataError
 
 from qa_app.actions import queries, services
 from qa_app.actions.forms import ActionForm, DoneForm, ReflectionForm, ReopenForm, VerifyForm
 from qa_app.actions.models import Action
-from qa_app.actions.permissions import (
-    can_check_actions, can_reflect, can_view_action, can_view_actions_of, is_allocated_worker,
-)
+from qa_app.actions.permissions import can_check_actions, can_reflect, can_view_action, is_allocated_worker
+from qa_app.actions.services import OWNER_ROLES
 from qa_app.actions.workflow import (
     TRANSITIONS, ActionEvent, allowed_actions, is_overdue, is_party, status_label,
 )
 from qa_app.audits.models import Audit
 from qa_app.audits.workflow import SUBMITTED_STATES
 from qa_app.auth.models import Role
-from qa_app.auth.permissions import can_view_audit, roles_required
-from qa_app.cases.models import CaseFile
-from qa_app.errors import DomainError, StaleEdit, ValidationFailed
+from qa_app.audits.permissions import can_view_audit
+from qa_app.auth.permissions import roles_required
+from qa_app.errors import DomainError
 from qa_app.extensions import db
 from qa_app.history.services import record
-from qa_app.panels import AUDIT_PANELS, HOME_PANELS, NAVIGATION
 from qa_app.presentation import uk_date
 from qa_app.rounds.models import AuditRound
+from qa_app.writes import commit_form
 
 bp = Blueprint("actions", __name__, url_prefix="/actions")
-OWNER_ROLES = (Role.PRACTITIONER, Role.AUDITOR)
-NAVIGATION.add("actions.mine", "My actions", OWNER_ROLES, order=15)
 
 
 @bp.app_template_global()
@@ -119,22 +114,11 @@ def _transition(action_id: int, event: ActionEvent, form_class, form_name: str, 
     action = load_action(action_id)
     _party_or_403(action, event)
     form = form_class()
-    if form.validate_on_submit():
-        try:
-            call(action, form)
-            db.session.commit()
-        except ValidationFailed as error:
-            db.session.rollback()
-            for name, message in error.problems:
-                field = form[name] if name in form else form.submit
-                field.errors = list(field.errors) + [message]
-        except StaleDataError:
-            db.session.rollback()
-            raise StaleEdit("Someone changed this action after you opened it. Nothing was saved: "
-                            "check it and try again.") from None
-        else:
-            flash(done_message, "success")
-            return redirect(url_for("actions.show", action_id=action.id))
+    if commit_form(form, lambda: call(action, form), fallback="submit", conflicts="raise",
+                   concurrent="Someone changed this action after you opened it. Nothing was saved: "
+                              "check it and try again.").ok:
+        flash(done_message, "success")
+        return redirect(url_for("actions.show", action_id=action.id))
     return _page(action, 400, **{form_name: form})
 
 
@@ -187,21 +171,15 @@ def new(audit_id: int):
         form.question_key.data = request.args.get("question", "")
         worker = next((u for u in owners if is_allocated_worker(u, audit.case_file)), None)
         form.owner_id.data = worker.id if worker else None
-    if form.validate_on_submit():
-        try:
-            action = services.create_action(
-                audit, actor=current_user, question_key=form.question_key.data, description=form.description.data,
-                owner_id=form.owner_id.data, due_date=form.due_date.data, today=date.today())
-            db.session.commit()
-        except ValidationFailed as error:
-            db.session.rollback()
-            for name, message in error.problems:
-                form[name].errors = list(form[name].errors) + [message]
-        else:
-            flash(f"Action added for {action.owner.display_name}, due by {uk_date(action.due_date)}.", "success")
-            if can_view_audit(current_user, audit):
-                return redirect(url_for("audits.show", audit_id=audit.id) + "#actions")
-            return redirect(url_for("actions.show", action_id=action.id))
+    written = commit_form(form, lambda: services.create_action(
+        audit, actor=current_user, question_key=form.question_key.data, description=form.description.data,
+        owner_id=form.owner_id.data, due_date=form.due_date.data, today=date.today()))
+    if written.ok:
+        action = written.value
+        flash(f"Action added for {action.owner.display_name}, due by {uk_date(action.due_date)}.", "success")
+        if can_view_audit(current_user, audit):
+            return redirect(url_for("audits.show", audit_id=audit.id) + "#actions")
+        return redirect(url_for("actions.show", action_id=action.id))
     status = 400 if form.errors else 200
     return render_template("actions/new.html", audit=audit, form=form), status
 
@@ -216,65 +194,12 @@ def reflection(audit_id: int):
         abort(403)
     mine = next((r for r in queries.reflections_of(audit.id) if r.author_id == current_user.id), None)
     form = ReflectionForm(data={"text": mine.text} if mine and request.method == "GET" else None)
-    if form.validate_on_submit():
-        try:
-            services.add_reflection(audit, actor=current_user, text=form.text.data)
-            db.session.commit()
-        except ValidationFailed as error:
-            db.session.rollback()
-            form.text.errors = list(form.text.errors) + [m for _, m in error.problems]
-        else:
-            flash("Your reflection has been saved.", "success")
-            return redirect(url_for("actions.reflection", audit_id=audit.id))
+    if commit_form(form, lambda: services.add_reflection(audit, actor=current_user, text=form.text.data),
+                   fallback="text").ok:
+        flash("Your reflection has been saved.", "success")
+        return redirect(url_for("actions.reflection", audit_id=audit.id))
     if request.method == "GET":
         record(current_user, "audit.read_for_reflection", audit)
         db.session.commit()
     return render_template("actions/reflection.html", audit=audit, form=form, mine=mine,
                            actions=queries.actions_of_audit(audit.id)), 400 if form.errors else 200
-
-
-# --- panels --------------------------------------------------------------------------------------
-
-def _home_actions(user):
-    if not user.has_role(*OWNER_ROLES):
-        return None
-    counts = queries.counts_for_owner(user.id, date.today())
-    if not (counts.open or counts.waiting):
-        return None
-    return {"action_counts": counts}
-
-
-def _home_reflections(user):
-    if not user.has_role(Role.PRACTITIONER) or not user.display_name.strip():
-        return None
-    audits = [a for a in db.session.scalars(
-        sa.select(Audit).join(CaseFile, CaseFile.id == Audit.case_file_id)
-        .join(AuditRound, AuditRound.id == Audit.round_id)
-        .where(AuditRound.reflections_enabled.is_(True), Audit.status.in_([s.value for s in SUBMITTED_STATES]),
-               sa.func.lower(sa.func.trim(CaseFile.allocated_worker)) == user.display_name.strip().lower())
-        .order_by(Audit.submitted_at.desc()).limit(20)) if can_reflect(user, a)]
-    return {"reflection_audits": audits} if audits else None
-
-
-def _audit_actions(user, audit):
-    if not can_view_actions_of(user, audit):
-        return None
-    actions = queries.actions_of_audit(audit.id)
-    can_add = audit.status in SUBMITTED_STATES and can_check_actions(user, audit)
-    if not actions and not can_add:
-        return None
-    questions = {q.key: q.text for q in audit.template.questions()}
-    return {"audit_actions": actions, "can_add_action": can_add, "questions": questions}
-
-
-def _audit_reflections(user, audit):
-    reflections = queries.reflections_of(audit.id)
-    if not reflections:
-        return None
-    return {"reflections": reflections}
-
-
-HOME_PANELS.add("actions/_home_panel.html", _home_actions, order=20)
-HOME_PANELS.add("actions/_home_reflections.html", _home_reflections, order=21)
-AUDIT_PANELS.add("actions/_audit_panel.html", _audit_actions, order=30)
-AUDIT_PANELS.add("actions/_reflections_panel.html", _audit_reflections, order=31)

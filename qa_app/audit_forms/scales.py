@@ -100,9 +100,6 @@ class GradeScale:
     def is_good_or_better(self, value: int) -> bool:
         return value in self.good_or_better
 
-    def needs_evidence(self, value: int) -> bool:
-        return value in self.evidence_required
-
     def value_for(self, text: object) -> int:
         """Turn a label (any case) or a value (int or digits) into a grade value."""
         if isinstance(text, int) and not isinstance(text, bool):

@@ -25,6 +25,10 @@ class Audit(Base):
     auditor_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"), index=True)
     status: Mapped[str] = mapped_column(sa.String(16), default=AuditStatus.NOT_STARTED, index=True)
     overall_grade: Mapped[int | None]
+    # The grade that counts: the moderator's once a moderation is completed, else the auditor's.
+    # Written by audits.services.set_final_grades at submission and when a moderation completes or
+    # is withdrawn; every report, page and export reads it.
+    final_grade: Mapped[int | None]
     overall_summary: Mapped[str] = mapped_column(sa.Text, default="")
     immediate_risk: Mapped[bool] = mapped_column(default=False)
     immediate_risk_reason: Mapped[str] = mapped_column(sa.Text, default="")
@@ -62,6 +66,8 @@ class Audit(Base):
             f"status NOT IN ({_submitted_sql}) OR (overall_grade IS NOT NULL AND submitted_at IS NOT NULL)",
             name="submitted_has_grade",
         ),
+        sa.CheckConstraint(f"status NOT IN ({_submitted_sql}) OR final_grade IS NOT NULL",
+                           name="submitted_has_final_grade"),
         sa.CheckConstraint("NOT immediate_risk OR immediate_risk_reason <> ''", name="risk_has_reason"),
         sa.CheckConstraint("sampled_by IN ('rule', 'hand')", name="known_sampled_by"),
     )
@@ -82,6 +88,9 @@ class Answer(Base):
     question_key: Mapped[str] = mapped_column(sa.String(80))
     # A graded answer is kept as the scale value, so reports can aggregate it in SQL.
     grade: Mapped[int | None]
+    # The graded answer that counts: the moderator's where a completed moderation graded the
+    # question, else the auditor's (see Audit.final_grade). None for questions that are not graded.
+    final_grade: Mapped[int | None]
     # Every other answer as text: yes/partly/no/na, a choice, free text, an ISO date or a number.
     value: Mapped[str] = mapped_column(sa.Text, default="")
     evidence: Mapped[str] = mapped_column(sa.Text, default="")

@@ -1,18 +1,22 @@
 """Writing audits: saving drafts and submitting, with the grading rules."""
 
+from collections.abc import Mapping
 from datetime import date
 from decimal import Decimal
 
+import sqlalchemy as sa
+
+from qa_app.audit_forms.models import TemplateVersion
 from qa_app.audit_forms.schema import YES_PARTLY_NO, AuditTemplate, overall_grade_problem
+from qa_app.audits.extensions import AUDIT_EXTENSIONS, AuditSaved
 from qa_app.audits.forms import answer_field, evidence_field
 from qa_app.audits.models import Answer, Audit, AuditVersion
-from qa_app.audits.workflow import AuditEvent, next_status
-from qa_app.auth.permissions import can_edit_audit
+from qa_app.audits.permissions import can_edit_audit
+from qa_app.audits.workflow import SUBMITTED_STATES, AuditEvent, AuditStatus, next_status
 from qa_app.db import utcnow
-from qa_app.errors import NotPermitted, StaleEdit, ValidationFailed
-from qa_app.escalations.services import raise_escalation
+from qa_app.errors import DomainError, NotPermitted, StaleEdit, ValidationFailed
+from qa_app.extensions import db
 from qa_app.history.services import record
-from qa_app.reviews import services as reviews
 
 EMPTY = (None, "")
 
@@ -49,18 +53,19 @@ def submission_problems(template: AuditTemplate, answers: dict[str, dict], overa
 
 def save_audit(audit: Audit, *, actor, answers: dict[str, dict], overall_grade: int | None,
                overall_summary: str, immediate_risk: bool, immediate_risk_reason: str,
-               expected_version: int, submit: bool, review_checks: dict[str, dict] | None = None,
-               verify_action_ids: list[int] | tuple = ()) -> list[str]:
+               expected_version: int, submit: bool, extensions: dict[str, object] | None = None,
+               ) -> AuditSaved:
     """Save the auditor's answers as a draft, or submit them.
 
-    A review (follow-up) audit also saves its `review_checks` ({question key: {"in_place",
-    "evidence"}}); submitting it needs every check answered, and verifies the done actions in
-    `verify_action_ids` (see reviews.services). Flagging a child at immediate risk escalates at
-    once (see escalations.services.raise_escalation), in a draft too.
+    Features that plug into the audit (`qa_app.audits.extensions`) check and save their own part:
+    `extensions` maps an extension's name to what was entered for it (its `read` of the form).
+    Once submitted (or corrected while returned), the audit's final grades are the auditor's until
+    a moderation is completed (see `set_final_grades`).
 
     Raises NotPermitted (not the assigned auditor), StaleEdit (someone saved since the form was
     loaded), InvalidTransition (the audit can no longer be edited) and ValidationFailed (the
-    submission rules, or a flagged risk without a reason). Returns the keys of changed answers.
+    submission rules, a flagged risk without a reason, or an extension's checks). Returns what
+    changed, with the extensions' notices for the user in `notices`.
     """
     if not can_edit_audit(actor, audit):
         raise NotPermitted("Only the auditor assigned to this audit can change it.")
@@ -79,10 +84,11 @@ def save_audit(audit: Audit, *, actor, answers: dict[str, dict], overall_grade: 
         problems.append(("immediate_risk_reason", "Say why the child is at immediate risk"))
     if submit:
         problems.extend(submission_problems(template, answers, overall_grade))
-    review = reviews.review_context(audit)
-    verify_action_ids = list(verify_action_ids) if submit else []
-    if review is not None:
-        problems.extend(reviews.check_problems(review, review_checks or {}, verify_action_ids, actor, submit))
+    entered = extensions or {}
+    active = AUDIT_EXTENSIONS.active(audit)
+    for extension, context in active:
+        problems.extend(extension.check(context, entered.get(extension.name), audit=audit, actor=actor,
+                                        submit=submit))
     if problems:
         raise ValidationFailed(problems)
 
@@ -98,6 +104,8 @@ def save_audit(audit: Audit, *, actor, answers: dict[str, dict], overall_grade: 
     audit.started_at = audit.started_at or now
     audit.updated_at = now
     audit.updated_by_id = actor.id
+    if new_status in SUBMITTED_STATES:
+        set_final_grades(audit, overall=audit.overall_grade)
     if submit:
         audit.submitted_at = now
         _snapshot(audit, actor, now)
@@ -106,12 +114,63 @@ def save_audit(audit: Audit, *, actor, answers: dict[str, dict], overall_grade: 
         if old != new}
     record(actor, "audit.submitted" if submit else "audit.draft_saved", audit,
            answers=changed, **overall_changes)
-    if review is not None:
-        reviews.store_checks(review, review_checks or {}, actor=actor, verify_action_ids=verify_action_ids)
-    if audit.immediate_risk and ("immediate_risk" in overall_changes):
-        record(actor, "audit.immediate_risk_flagged", audit, reason=audit.immediate_risk_reason)
-        raise_escalation(audit, actor=actor, reason=audit.immediate_risk_reason)
-    return list(changed)
+    saved = AuditSaved(audit=audit, actor=actor, submit=submit, answers=changed, overall=overall_changes)
+    for extension, context in active:
+        notice = extension.after_save(context, entered.get(extension.name), saved)
+        if notice:
+            saved.notices.append(notice)
+    return saved
+
+
+def set_final_grades(audit: Audit, *, overall: int | None, answers: Mapping[str, int] | None = None) -> None:
+    """Store the grades that count: `overall` for the audit and, for each graded question, the
+    grade in `answers` where one is given (a moderator's), else the auditor's.
+
+    The one place the final grade is written. Called when the auditor submits (the auditor's
+    grades), and when a moderation is completed (the moderator's) or withdrawn (the auditor's
+    again). A question the moderator graded and the auditor left blank gets an answer row of its
+    own, so its final grade is kept like any other.
+    """
+    answers = answers or {}
+    version = audit.template_version or db.session.get(TemplateVersion, audit.template_version_id)
+    graded = {q.key for q in version.template.questions() if q.is_graded}
+    audit.final_grade = overall
+    existing = audit.answer_map()
+    for key, grade in answers.items():
+        if key not in existing and key in graded:
+            existing[key] = Answer(question_key=key, grade=None, value="", evidence="")
+            audit.answers.append(existing[key])
+    for key, answer in existing.items():
+        answer.final_grade = answers.get(key, answer.grade) if key in graded else None
+
+
+def record_submitted(*, round_, case_file, template_version, auditor, status: AuditStatus, overall_grade: int,
+                     overall_summary: str, immediate_risk: bool, immediate_risk_reason: str, submitted_at,
+                     answers: dict[str, dict]) -> Audit:
+    """An audit submitted outside this service (a results workbook, the demo's past rounds), stored
+    as the auditor left it: answers as `save_audit` takes them ({key: {"value", "evidence"}}),
+    the auditor's grades as its final grades (a moderation recorded afterwards replaces them).
+
+    DomainError when `status` is not the status of a submitted audit, or the case file already
+    has an audit in the round; ValidationFailed when a flagged risk has no reason.
+    """
+    if status not in SUBMITTED_STATES:
+        raise DomainError(f"An audit that is {AuditStatus(status).label.lower()} has not been submitted.")
+    if immediate_risk and not (immediate_risk_reason or "").strip():
+        raise ValidationFailed([("immediate_risk_reason", "Say why the child is at immediate risk")])
+    if round_.id is not None and case_file.id is not None and db.session.scalar(
+            sa.select(Audit.id).where(Audit.round_id == round_.id, Audit.case_file_id == case_file.id)):
+        raise DomainError(f"Case file {case_file.reference} already has an audit in round '{round_.name}'.")
+    audit = Audit(round=round_, case_file=case_file, template_version=template_version, auditor_id=auditor.id,
+                  status=status, overall_grade=overall_grade, overall_summary=(overall_summary or "").strip(),
+                  immediate_risk=bool(immediate_risk),
+                  immediate_risk_reason=(immediate_risk_reason or "").strip() if immediate_risk else "",
+                  sampled_by="hand", created_at=submitted_at, started_at=submitted_at, updated_at=submitted_at,
+                  submitted_at=submitted_at)
+    _store_answers(audit, template_version.template, answers)
+    set_final_grades(audit, overall=overall_grade)
+    db.session.add(audit)
+    return audit
 
 
 def _snapshot(audit: Audit, actor, now) -> AuditVersion:

@@ -1,25 +1,21 @@
 import sqlalchemy as sa
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
-from sqlalchemy.orm.exc import StaleDataError
 
 from qa_app.audits import services
-from qa_app.audits.forms import build_audit_form, answers_from_form
+from qa_app.audits.extensions import AUDIT_EXTENSIONS
+from qa_app.audits.forms import answers_from_form, build_audit_form
 from qa_app.audits.models import Audit
+from qa_app.audits.permissions import AUDITING_ROLES, can_edit_audit, can_view_audit
 from qa_app.audits.workflow import EDITABLE_STATES, AuditStatus
-from qa_app.auth.models import Role
-from qa_app.auth.permissions import can_edit_audit, can_view_audit, roles_required
-from qa_app.errors import StaleEdit, ValidationFailed
+from qa_app.auth.permissions import roles_required
+from qa_app.errors import StaleEdit
 from qa_app.extensions import db
 from qa_app.history.services import display_names, events_for, record
-from qa_app.reviews.grades import final_overall_grades
-from qa_app.panels import AUDIT_PANELS, NAVIGATION
-from qa_app.reviews.forms import checks_from_form, review_fields, review_form_data, verify_ids_from_form
-from qa_app.reviews.services import review_context
+from qa_app.panels import AUDIT_PANELS
+from qa_app.writes import commit_form
 
 bp = Blueprint("audits", __name__, url_prefix="/audits")
-AUDITING_ROLES = (Role.AUDITOR, Role.MODERATOR, Role.QA_LEAD)
-NAVIGATION.add("audits.mine", "My audits", AUDITING_ROLES, order=10)
 
 
 @bp.route("/mine")
@@ -42,12 +38,22 @@ def load_audit(audit_id: int) -> Audit:
     return audit
 
 
+def _panels(audit: Audit):
+    return AUDIT_PANELS.render_list(current_user._get_current_object(), audit)
+
+
+def _form(audit: Audit, extensions, **kwargs):
+    fields = {}
+    for extension, context in extensions:
+        fields.update(extension.fields(context))
+    return build_audit_form(audit.template, extra_fields=fields, **kwargs)
+
+
 @bp.route("/<int:audit_id>", methods=["GET", "POST"])
 @login_required
 def show(audit_id: int):
     audit = load_audit(audit_id)
     editable = can_edit_audit(current_user, audit) and audit.status in EDITABLE_STATES
-    template = audit.template
     if request.method == "POST":
         if not editable:
             abort(403)
@@ -56,63 +62,45 @@ def show(audit_id: int):
     db.session.commit()
     if not editable:
         history = events_for(audit, limit=100)
-        return render_template("audits/view.html", audit=audit, template=template,
+        return render_template("audits/view.html", audit=audit, template=audit.template,
                                answers=audit.answer_map(), history=history,
-                               final_grade=final_overall_grades([audit.id]).get(audit.id),
                                people=display_names({e.actor_id for e in history if e.actor_id}),
-                               panels=AUDIT_PANELS.render_list(current_user._get_current_object(), audit))
-    review = review_context(audit)
-    data = services.form_data_from_audit(audit) | (review_form_data(review) if review else {})
-    form = build_audit_form(template, extra_fields=review_fields(review) if review else None, formdata=None,
-                            data=data)
-    return render_template("audits/form.html", audit=audit, template=template, form=form, problems=[],
-                           review=review,
-                           panels=AUDIT_PANELS.render_list(current_user._get_current_object(), audit))
+                               panels=_panels(audit))
+    extensions = AUDIT_EXTENSIONS.active(audit)
+    data = services.form_data_from_audit(audit)
+    for extension, context in extensions:
+        data |= extension.form_data(context)
+    form = _form(audit, extensions, formdata=None, data=data)
+    return render_template("audits/form.html", audit=audit, template=audit.template, form=form,
+                           extensions=extensions, panels=_panels(audit))
 
 
 def _save(audit: Audit):
     template = audit.template
-    review = review_context(audit)
-    form = build_audit_form(template, extra_fields=review_fields(review) if review else None)
+    extensions = AUDIT_EXTENSIONS.active(audit)
+    form = _form(audit, extensions)
     submit = request.form.get("action") == "submit"
-    conflict = None
-    already_flagged = audit.immediate_risk
-    if form.validate_on_submit():
-        try:
-            services.save_audit(
-                audit, actor=current_user, answers=answers_from_form(form, template),
-                overall_grade=form.overall_grade.data, overall_summary=form.overall_summary.data,
-                immediate_risk=form.immediate_risk.data, immediate_risk_reason=form.immediate_risk_reason.data,
-                expected_version=int(form.version.data or 0), submit=submit,
-                review_checks=checks_from_form(form, review) if review else None,
-                verify_action_ids=verify_ids_from_form(form, review) if review else (),
-            )
-            db.session.commit()
-        except ValidationFailed as error:
-            db.session.rollback()
-            for name, message in error.problems:
-                field = form[name] if name in form else form.overall_summary
-                field.errors = list(field.errors) + [message]
-        except (StaleEdit, StaleDataError) as error:
-            db.session.rollback()
-            conflict = error.message if isinstance(error, StaleEdit) else StaleEdit.__doc__
-        else:
-            escalated = (" You flagged a child at immediate risk: an escalation has been raised, and the case's "
-                         "team manager, the moderators and the QA lead have been told and must acknowledge it."
-                         if audit.immediate_risk and not already_flagged else "")
-            if submit:
-                flash(f"Audit of {audit.case_file.reference} submitted.{escalated}", "success")
-                return redirect(url_for("audits.mine"))
-            flash(f"Draft saved. You can come back to it at any time.{escalated}", "success")
-            return redirect(url_for("audits.show", audit_id=audit.id))
+    result = commit_form(form, lambda: services.save_audit(
+        audit, actor=current_user, answers=answers_from_form(form, template),
+        overall_grade=form.overall_grade.data, overall_summary=form.overall_summary.data,
+        immediate_risk=form.immediate_risk.data, immediate_risk_reason=form.immediate_risk_reason.data,
+        expected_version=int(form.version.data or 0), submit=submit,
+        extensions={extension.name: extension.read(form, context) for extension, context in extensions},
+    ), fallback="overall_summary", concurrent=StaleEdit.__doc__)
+    if result.ok:
+        notices = "".join(f" {notice}" for notice in result.value.notices)
+        if submit:
+            flash(f"Audit of {audit.case_file.reference} submitted.{notices}", "success")
+            return redirect(url_for("audits.mine"))
+        flash(f"Draft saved. You can come back to it at any time.{notices}", "success")
+        return redirect(url_for("audits.show", audit_id=audit.id))
     db.session.refresh(audit)
-    review = review_context(audit)  # reloaded: the rollback expired what it had read
+    extensions = AUDIT_EXTENSIONS.active(audit)  # reloaded: the rollback expired what they had read
     differences = []
-    if conflict:
+    if result.conflict:
         # Saving again is now a deliberate choice to replace the other person's answers.
         form.version.data = str(audit.version)
         differences = services.differences(audit, answers_from_form(form, template))
-    status = 409 if conflict else 400
     return render_template("audits/form.html", audit=audit, template=template, form=form,
-                           conflict=conflict, differences=differences, review=review,
-                           panels=AUDIT_PANELS.render_list(current_user._get_current_object(), audit)), status
+                           conflict=result.conflict, differences=differences, extensions=extensions,
+                           panels=_panels(audit)), result.status

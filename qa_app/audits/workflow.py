@@ -44,6 +44,14 @@ SUBMITTED_STATES = frozenset({
 })
 # States in which the auditor may change answers.
 EDITABLE_STATES = frozenset({AuditStatus.NOT_STARTED, AuditStatus.IN_PROGRESS, AuditStatus.RETURNED})
+# States in which the audit has yet to be done for the first time (it can fall overdue).
+UNDONE_STATES = frozenset({AuditStatus.NOT_STARTED, AuditStatus.IN_PROGRESS})
+
+
+def is_overdue(audit, today) -> bool:
+    """Not submitted yet, and its round's due date has passed. A returned audit is never overdue:
+    it was done on time and is being corrected."""
+    return audit.status in UNDONE_STATES and audit.round.due_date < today
 
 
 class AuditEvent(enum.StrEnum):

@@ -7,8 +7,7 @@ from flask_login import current_user, login_required
 
 from qa_app.auth.models import Role
 
-# Roles that may see any case file and any audit's content.
-SEE_ALL_AUDITS = (Role.QA_LEAD,)
+# Roles that may see any case file (who may see an audit: qa_app.audits.permissions).
 CASE_READERS = (Role.QA_LEAD, Role.IRO, Role.MODERATOR)
 ROUND_READERS = (Role.QA_LEAD, Role.VIEWER, Role.MODERATOR)
 
@@ -27,17 +26,6 @@ def roles_required(*roles: Role):
         return wrapped
 
     return decorator
-
-
-def can_view_audit(user, audit) -> bool:
-    return user.has_role(*SEE_ALL_AUDITS) or (audit.auditor_id is not None and audit.auditor_id == user.id)
-
-
-def can_edit_audit(user, audit) -> bool:
-    """Only the assigned auditor edits answers; a QA lead can read but not grade for them."""
-    return audit.auditor_id is not None and audit.auditor_id == user.id and user.has_role(
-        Role.AUDITOR, Role.MODERATOR, Role.QA_LEAD
-    )
 
 
 def can_manage_rounds(user) -> bool:

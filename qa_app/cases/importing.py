@@ -8,7 +8,7 @@ import sqlalchemy as sa
 
 from qa_app.auth.models import Team
 from qa_app.auth.services import get_or_create_team
-from qa_app.cases.models import CASE_TYPE_LABELS, FACTORS, CaseFactor, CaseFile, CaseStatus, CaseType
+from qa_app.cases.models import FACTORS, CaseFactor, CaseFile, CaseStatus, CaseType, parse_case_type
 from qa_app.db import utcnow
 from qa_app.errors import DomainError
 from qa_app.extensions import db
@@ -26,10 +26,6 @@ HEADER_ALIASES = {
     "date of birth": "Date of birth", "dob": "Date of birth",
     "open date": "Open date", "case open date": "Open date", "start date": "Open date",
     "factors": "Factors", "flags": "Factors",
-}
-_CASE_TYPES = {t.value.lower(): t for t in CaseType} | {label.lower(): t for t, label in CASE_TYPE_LABELS.items()} | {
-    "looked after child": CaseType.CLA, "child looked after": CaseType.CLA, "cla": CaseType.CLA,
-    "lac": CaseType.CLA, "child protection plan": CaseType.CP, "care leavers": CaseType.CL,
 }
 _FACTORS = {key: key for key in FACTORS} | {label.lower(): key for key, label in FACTORS.items()}
 _REFERENCE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9\-/_.]{0,63}$")
@@ -111,7 +107,7 @@ def parse_rows(raw_rows) -> tuple[list[CaseRow], list[str]]:
             bad.append(f"case reference {reference} appears twice, in rows {first_row_of[reference.upper()]} and {n}")
         else:
             first_row_of[reference.upper()] = n
-        case_type = _CASE_TYPES.get(_text(values.get("Case type")).lower())
+        case_type = parse_case_type(_text(values.get("Case type")))
         if case_type is None:
             shown = _text(values.get("Case type"))[:40]
             bad.append(f"'Case type' '{shown}' is not one of "

@@ -32,6 +32,18 @@ CASE_TYPE_LABELS = {
     CaseType.PF: "Private fostering",
 }
 
+_CASE_TYPE_NAMES = {t.value.lower(): t for t in CaseType} | {label.lower(): t for t, label in CASE_TYPE_LABELS.items()} | {
+    "looked after child": CaseType.CLA, "child looked after": CaseType.CLA, "cla": CaseType.CLA,
+    "lac": CaseType.CLA, "child protection plan": CaseType.CP, "care leavers": CaseType.CL,
+}
+
+
+def parse_case_type(text: str) -> CaseType | None:
+    """The case type a case system or a spreadsheet names by code, label or a common alias
+    ("CP", "Child protection", "LAC" …), case-insensitively; None when it names none."""
+    return _CASE_TYPE_NAMES.get((text or "").strip().lower())
+
+
 FACTORS = {
     "domestic_abuse": "Domestic abuse",
     "neglect": "Neglect",

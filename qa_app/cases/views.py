@@ -3,18 +3,16 @@ from flask_login import current_user
 import sqlalchemy as sa
 
 from qa_app.auth.models import Role, Team
-from qa_app.auth.permissions import CASE_READERS, can_view_audit, roles_required
-from qa_app.audits.models import Audit
-from qa_app.audits.workflow import SUBMITTED_STATES, AuditStatus
-from qa_app.reviews.grades import final_overall_grades
+from qa_app.auth.permissions import CASE_READERS, roles_required
 from qa_app.cases.forms import CaseImportForm
 from qa_app.cases.importing import ImportRejected, import_cases
 from qa_app.cases.models import CASE_TYPE_LABELS, FACTORS, CaseFile, CaseStatus
 from qa_app.cases.queries import CaseFilter, case_query
 from qa_app.extensions import db
-from qa_app.panels import CASE_PANELS, NAVIGATION
+from qa_app.panels import CASE_PANELS
 from qa_app.history.services import record
 from qa_app.spreadsheets.reader import Limits
+from qa_app.writes import commit_form
 
 bp = Blueprint("cases", __name__, url_prefix="/cases")
 
@@ -26,7 +24,6 @@ def bounded_int(text: str | None, low: int, high: int) -> int | None:
     except ValueError:
         return None
     return value if value is not None and low <= value <= high else None
-NAVIGATION.add("cases.index", "Case files", CASE_READERS, order=30)
 
 
 @bp.route("/")
@@ -55,17 +52,9 @@ def index():
 @roles_required(*CASE_READERS)
 def show(case_id: int):
     case = db.get_or_404(CaseFile, case_id)
-    # Everyone who may see the case file sees its audit outcomes (round, status, final grade);
-    # only those who may open an audit get the link to its answers.
-    audits = [a for a in db.session.scalars(
-        sa.select(Audit).where(Audit.case_file_id == case.id, Audit.status != AuditStatus.REMOVED)
-        .order_by(Audit.created_at.desc())
-    ) if a.status in SUBMITTED_STATES or can_view_audit(current_user, a)]
-    finals = final_overall_grades(a.id for a in audits)
     record(current_user, "case.viewed", case)
     db.session.commit()
-    return render_template("cases/show.html", case=case, audits=audits, finals=finals,
-                           openable={a.id for a in audits if can_view_audit(current_user, a)},
+    return render_template("cases/show.html", case=case,
                            panels=CASE_PANELS.render_list(current_user._get_current_object(), case))
 
 
@@ -74,18 +63,19 @@ def show(case_id: int):
 def upload():
     form = CaseImportForm()
     problems: list[str] = []
-    if form.validate_on_submit():
+
+    def import_upload():
         upload = form.file.data
-        data = upload.read()
-        try:
-            result = import_cases(data, upload.filename or "upload", actor=current_user,
-                                  close_missing=form.close_missing.data,
-                                  limits=Limits(max_bytes=current_app.config["MAX_CONTENT_LENGTH"]))
-        except ImportRejected as error:
-            db.session.rollback()
-            problems = error.problems
-        else:
-            db.session.commit()
-            flash(f"Case list imported: {result.summary()}.", "success")
+        return import_cases(upload.read(), upload.filename or "upload", actor=current_user,
+                            close_missing=form.close_missing.data,
+                            limits=Limits(max_bytes=current_app.config["MAX_CONTENT_LENGTH"]))
+
+    try:
+        written = commit_form(form, import_upload)
+    except ImportRejected as error:
+        problems = error.problems
+    else:
+        if written.ok:
+            flash(f"Case list imported: {written.value.summary()}.", "success")
             return redirect(url_for("cases.index"))
     return render_template("cases/import.html", form=form, problems=problems)

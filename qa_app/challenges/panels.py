@@ -1,12 +1,13 @@
-"""The challenges' parts of shared pages: a home-page panel and a case-file panel."""
+"""The challenges' parts of shared pages: navigation, a home-page panel and a case-file panel."""
 
 from datetime import date
 
 from qa_app.auth.models import Role
 from qa_app.challenges import display
-from qa_app.challenges.permissions import RESPONDER_ROLES, can_raise, can_view
+from qa_app.challenges.permissions import CHALLENGE_USERS, RESPONDER_ROLES, can_raise, can_view
 from qa_app.challenges.queries import awaiting_counts, challenges_for_case, raised_open_counts
 from qa_app.challenges.stages import current_stages
+from qa_app.panels import CASE_PANELS, HOME_PANELS, NAVIGATION
 
 
 def home_panel(user) -> dict | None:
@@ -28,3 +29,9 @@ def case_panel(user, case_file) -> dict | None:
         return None
     return {"rows": display.rows(visible, current_stages(), date.today()), "can_raise": raise_allowed,
             "case_id": case_file.id}
+
+
+def register() -> None:
+    NAVIGATION.add("challenges.index", "Challenges", CHALLENGE_USERS, order=60)
+    HOME_PANELS.add("challenges/_home_panel.html", home_panel, order=40)
+    CASE_PANELS.add("challenges/_case_panel.html", case_panel, order=40)

@@ -5,12 +5,12 @@ from datetime import date
 import sqlalchemy as sa
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
-from sqlalchemy.orm.exc import StaleDataError
 
 from qa_app.audits.models import Audit
 from qa_app.audits.workflow import AuditStatus
 from qa_app.auth.models import Role, Team, User
-from qa_app.auth.permissions import can_view_audit, can_view_case, roles_required
+from qa_app.audits.permissions import can_view_audit
+from qa_app.auth.permissions import can_view_case, roles_required
 from qa_app.cases.models import CaseFile
 from qa_app.challenges import display, services
 from qa_app.challenges.forms import (
@@ -18,7 +18,6 @@ from qa_app.challenges.forms import (
     RespondersForm, RespondForm, WithdrawForm, user_choices,
 )
 from qa_app.challenges.models import Challenge
-from qa_app.challenges.panels import case_panel, home_panel
 from qa_app.challenges.permissions import (
     CHALLENGE_USERS, LIST_ALL, REPORT_READERS, RESPONDER_ROLES, can_progress, can_respond, can_view,
     current_stage_row,
@@ -27,15 +26,11 @@ from qa_app.challenges.queries import ChallengeFilter, awaiting_response, change
 from qa_app.challenges.report import add_months, monthly_report, parse_month
 from qa_app.challenges.stages import current_stages, find_stage, later_stages, load_stages
 from qa_app.challenges.workflow import ChallengeEvent, allowed_actions, check
-from qa_app.errors import StaleEdit, ValidationFailed
 from qa_app.extensions import db
 from qa_app.history.services import record
-from qa_app.panels import CASE_PANELS, HOME_PANELS, NAVIGATION
+from qa_app.writes import commit_form
 
 bp = Blueprint("challenges", __name__, url_prefix="/challenges")
-NAVIGATION.add("challenges.index", "Challenges", CHALLENGE_USERS, order=60)
-HOME_PANELS.add("challenges/_home_panel.html", home_panel, order=40)
-CASE_PANELS.add("challenges/_case_panel.html", case_panel, order=40)
 
 
 def _refuse_bad_stage_config(state) -> None:
@@ -167,19 +162,13 @@ def new_for_case(case_id: int):
     form = RaiseForm()
     form.audit_id.choices = [(NOBODY, "None")] + [
         (a.id, f"{a.round.name} ({a.auditor.display_name if a.auditor else 'not assigned'})") for a in audits]
-    if form.validate_on_submit():
-        audit = next((a for a in audits if a.id == form.audit_id.data), None)
-        try:
-            challenge = services.raise_challenge(
-                case_file=case, actor=current_user, category=form.category.data, concern=form.concern.data,
-                outcome_sought=form.outcome_sought.data, audit=audit, today=date.today())
-        except ValidationFailed as error:
-            db.session.rollback()
-            _attach(form, error)
-        else:
-            db.session.commit()
-            flash(f"Challenge raised on case file {case.reference}.", "success")
-            return redirect(url_for("challenges.show", challenge_id=challenge.id))
+    by_id = {a.id: a for a in audits}
+    written = commit_form(form, lambda: services.raise_challenge(
+        case_file=case, actor=current_user, category=form.category.data, concern=form.concern.data,
+        outcome_sought=form.outcome_sought.data, audit=by_id.get(form.audit_id.data), today=date.today()))
+    if written.ok:
+        flash(f"Challenge raised on case file {case.reference}.", "success")
+        return redirect(url_for("challenges.show", challenge_id=written.value.id))
     worker, manager = services.first_responders(case)
     record(current_user, "case.viewed", case, page="raise a challenge")
     db.session.commit()
@@ -345,29 +334,16 @@ def _apply(challenge: Challenge, form, change) -> tuple[str | None, int] | None:
     """Validate the form and make the change; commit and return None when it worked, else
     (conflict message or None, HTTP status) for the page to be shown again with the user's input.
     InvalidTransition and NotPermitted go to the error page (409, 403) with their message."""
-    if not form.validate_on_submit():
-        return None, 400
-    try:
-        change()
-    except ValidationFailed as error:
-        db.session.rollback()
-        _attach(form, error)
-        return None, 400
-    except (StaleEdit, StaleDataError) as error:
-        db.session.rollback()
+    written = commit_form(form, change, concurrent=(
+        "Someone changed this challenge at the same time. Nothing you entered has been saved: "
+        "check the challenge as it is now, then try again."))
+    if written.ok:
+        return None
+    if written.conflict:
         # The form now carries the current version: sending it again is a deliberate choice.
         form.version.data = str(challenge.version)
-        return (error.message if isinstance(error, StaleEdit) else
-                "Someone changed this challenge at the same time. Nothing you entered has been saved: "
-                "check the challenge as it is now, then try again."), 409
-    db.session.commit()
-    return None
-
-
-def _attach(form, error: ValidationFailed) -> None:
-    for name, message in error.problems:
-        field = form._fields.get(name) or next(f for f in form if f.type not in ("CSRFTokenField", "HiddenField"))
-        field.errors = list(field.errors) + [message]
+        return written.conflict, 409
+    return None, 400
 
 
 def _choice(field) -> str | None:

@@ -10,6 +10,10 @@ from qa_app.auth.models import Role, User, UserRole
 from qa_app.extensions import db
 
 
+# Who may be told about and act on escalations: the people with authority for some case.
+AUTHORITY_ROLES = (Role.QA_LEAD, Role.MODERATOR, Role.AUDITOR)
+
+
 def has_authority(user, case_file) -> bool:
     return bool(user.active) and (user.has_role(Role.QA_LEAD, Role.MODERATOR) or is_team_manager(user, case_file))
 

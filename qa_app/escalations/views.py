@@ -1,26 +1,21 @@
-"""Escalations over HTTP: the list, one escalation with its trail, acknowledging it; and the panels
-that put unacknowledged ones at the top of the home, audit and case pages."""
+"""Escalations over HTTP: the list, one escalation with its trail, acknowledging it."""
 
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_login import current_user, login_required
-from sqlalchemy.orm.exc import StaleDataError
 
-from qa_app.auth.models import Role
-from qa_app.auth.permissions import can_view_audit, roles_required
+from qa_app.audits.permissions import can_view_audit
+from qa_app.auth.permissions import roles_required
 from qa_app.db import utcnow
-from qa_app.errors import StaleEdit, ValidationFailed
 from qa_app.escalations import queries, services
 from qa_app.escalations.forms import AcknowledgeForm
 from qa_app.escalations.models import Escalation
-from qa_app.escalations.permissions import can_view_escalation, has_authority
+from qa_app.escalations.permissions import AUTHORITY_ROLES, can_view_escalation, has_authority
 from qa_app.escalations.workflow import STATUS_LABELS, EscalationEvent, allowed_actions
 from qa_app.extensions import db
 from qa_app.history.services import events_for, record
-from qa_app.panels import AUDIT_PANELS, CASE_PANELS, HOME_PANELS, NAVIGATION
+from qa_app.writes import commit_form
 
 bp = Blueprint("escalations", __name__, url_prefix="/escalations")
-AUTHORITY_ROLES = (Role.QA_LEAD, Role.MODERATOR, Role.AUDITOR)
-NAVIGATION.add("escalations.index", "Escalations", AUTHORITY_ROLES, order=5)
 
 
 bp.add_app_template_global(can_view_escalation, "can_view_escalation")
@@ -83,41 +78,12 @@ def acknowledge(escalation_id: int):
     if not has_authority(current_user, escalation.case_file):
         abort(403)
     form = AcknowledgeForm()
-    if form.validate_on_submit():
-        version = (form.version.data or "").strip()
-        try:
-            services.acknowledge(escalation, actor=current_user, action_taken=form.action_taken.data,
-                                 expected_version=int(version) if version.isdigit() else None)
-            db.session.commit()
-        except ValidationFailed as error:
-            db.session.rollback()
-            form.action_taken.errors = list(form.action_taken.errors) + [m for _, m in error.problems]
-        except StaleDataError:
-            db.session.rollback()
-            raise StaleEdit("Someone acknowledged this escalation at the same time. Nothing was saved.") from None
-        else:
-            flash(f"Escalation for case file {escalation.case_file.reference} acknowledged.", "success")
-            return redirect(url_for("escalations.show", escalation_id=escalation.id))
+    version = (form.version.data or "").strip()
+    if commit_form(form, lambda: services.acknowledge(
+            escalation, actor=current_user, action_taken=form.action_taken.data,
+            expected_version=int(version) if version.isdigit() else None),
+            fallback="action_taken", conflicts="raise",
+            concurrent="Someone acknowledged this escalation at the same time. Nothing was saved.").ok:
+        flash(f"Escalation for case file {escalation.case_file.reference} acknowledged.", "success")
+        return redirect(url_for("escalations.show", escalation_id=escalation.id))
     return _page(escalation, form, 400)
-
-
-# --- panels --------------------------------------------------------------------------------------
-
-def _home(user):
-    escalations = queries.open_escalations_for(user)
-    return {"escalations": escalations} if escalations else None
-
-
-def _audit(user, audit):
-    escalations = queries.escalations_of_audit(audit.id)
-    return {"escalations": escalations, "where": "audit"} if escalations else None
-
-
-def _case(user, case_file):
-    escalations = queries.escalations_of_case(case_file.id)
-    return {"escalations": escalations, "where": "case"} if escalations else None
-
-
-HOME_PANELS.add("escalations/_home_panel.html", _home, order=-10)
-AUDIT_PANELS.add("escalations/_record_panel.html", _audit, order=-10)
-CASE_PANELS.add("escalations/_record_panel.html", _case, order=-10)

@@ -1,5 +1,5 @@
 """What the moderation feature adds to shared pages: navigation, the home panel, and the result and
-return comments on an audit's page (registered in qa_app.panels when the views are imported)."""
+return comments on an audit's page."""
 
 from qa_app.audits.models import Audit
 from qa_app.audits.workflow import AuditStatus
@@ -41,8 +41,9 @@ def _result_panel(user, audit: Audit) -> dict | None:
             "returns": queries.returns_of(moderation), "version_count": len(queries.versions_of(audit.id))}
 
 
-NAVIGATION.add("moderation.index", "Moderation", MODERATING_ROLES, order=25)
-NAVIGATION.add("moderation.calibration", "Calibration", (Role.QA_LEAD,), order=27)
-HOME_PANELS.add("moderation/_home_panel.html", _home_panel, order=15)
-AUDIT_PANELS.add("moderation/_return_panel.html", _return_panel, order=-5)
-AUDIT_PANELS.add("moderation/_result_panel.html", _result_panel, order=20)
+def register() -> None:
+    NAVIGATION.add("moderation.index", "Moderation", MODERATING_ROLES, order=25)
+    NAVIGATION.add("moderation.calibration", "Calibration", (Role.QA_LEAD,), order=27)
+    HOME_PANELS.add("moderation/_home_panel.html", _home_panel, order=15)
+    AUDIT_PANELS.add("moderation/_return_panel.html", _return_panel, order=-5)
+    AUDIT_PANELS.add("moderation/_result_panel.html", _result_panel, order=20)

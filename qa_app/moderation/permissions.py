@@ -1,5 +1,6 @@
 """Who may do what with moderation: small predicates used by services, views and templates alike."""
 
+from qa_app.audits.permissions import can_view_audit
 from qa_app.auth.models import Role
 
 MODERATING_ROLES = (Role.MODERATOR, Role.QA_LEAD)
@@ -26,12 +27,13 @@ def can_view_versions(user, audit, moderation) -> bool:
     """The audit's auditor, a QA lead, or its moderator once their own (blind) grades are in."""
     from qa_app.moderation.workflow import ModerationStatus
 
-    if user.has_role(Role.QA_LEAD) or (audit.auditor_id is not None and audit.auditor_id == user.id):
+    if can_view_audit(user, audit):
         return True
     return (moderation is not None and is_assigned_moderator(user, moderation)
             and moderation.status != ModerationStatus.ASSIGNED)
 
 
 def can_see_result(user, audit) -> bool:
-    """The moderation result on an audit's page: its auditor and QA leads, nobody else."""
-    return user.has_role(Role.QA_LEAD) or (audit.auditor_id is not None and audit.auditor_id == user.id)
+    """The moderation result on an audit's page: whoever may open the audit (its auditor and QA
+    leads), nobody else."""
+    return can_view_audit(user, audit)

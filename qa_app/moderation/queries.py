@@ -8,8 +8,8 @@ from qa_app.audits.models import Audit, AuditVersion
 from qa_app.audits.workflow import SUBMITTED_STATES, AuditStatus
 from qa_app.extensions import db
 from qa_app.history.models import Event
-from qa_app.moderation.models import Moderation, ModerationChange
-from qa_app.moderation.workflow import ModerationStatus, OPEN_STATES
+from qa_app.moderation.models import ModeratedAnswer, Moderation, ModerationChange
+from qa_app.moderation.workflow import OPEN_STATES, ModerationStatus, outcome
 from qa_app.rounds.models import AuditRound
 
 
@@ -115,6 +115,16 @@ def moderation_of(audit_id: int) -> Moderation | None:
     return db.session.scalar(sa.select(Moderation).where(Moderation.audit_id == audit_id))
 
 
+def moderated_answer_grades(audit_id: int) -> dict[str, int]:
+    """{question key: grade} the moderator gave in the audit's completed moderation (only those graded)."""
+    return dict(db.session.execute(
+        sa.select(ModeratedAnswer.question_key, ModeratedAnswer.grade)
+        .join(Moderation, Moderation.id == ModeratedAnswer.moderation_id)
+        .where(Moderation.audit_id == audit_id, Moderation.status == ModerationStatus.COMPLETED.value,
+               ModeratedAnswer.grade.is_not(None))
+    ).all())
+
+
 def versions_of(audit_id: int) -> list[AuditVersion]:
     return list(db.session.scalars(
         sa.select(AuditVersion).where(AuditVersion.audit_id == audit_id).order_by(AuditVersion.number)))
@@ -149,8 +159,6 @@ def comparison(moderation: Moderation, *, as_completed: bool | None = None) -> l
     A completed moderation compares against the auditor's grades it stored on completion; one in
     progress against the audit as it is now (corrections included).
     """
-    from qa_app.moderation.statistics import outcome
-
     audit = moderation.audit
     template = audit.template
     scale = template.scale

@@ -10,6 +10,7 @@ from sqlalchemy.orm.attributes import flag_modified
 
 from qa_app.audit_forms.schema import AuditTemplate, overall_grade_problem
 from qa_app.audits.models import Audit
+from qa_app.audits.services import set_final_grades
 from qa_app.audits.workflow import SUBMITTED_STATES, AuditStatus
 from qa_app.auth.models import Role, User, UserRole
 from qa_app.db import utcnow
@@ -19,9 +20,8 @@ from qa_app.history.services import record
 from qa_app.moderation.models import ModeratedAnswer, Moderation, ModerationChange
 from qa_app.moderation.permissions import can_be_moderator, can_manage_moderation, is_assigned_moderator
 from qa_app.moderation.selection import Candidate, ModerationRule, SelectionReason, choose, spread
-from qa_app.moderation.statistics import outcome
 from qa_app.moderation.workflow import (
-    ACTIVE_STATES, ModerationEvent, ModerationStatus, next_moderation_status, select_audit_status,
+    ACTIVE_STATES, ModerationEvent, ModerationStatus, next_moderation_status, outcome, select_audit_status,
 )
 from qa_app.rounds.models import AuditRound
 
@@ -125,6 +125,7 @@ def withdraw(moderation: Moderation, *, reason: str, actor) -> None:
     audit = moderation.audit
     moderation.status, audit.status = next_moderation_status(moderation.status, ModerationEvent.WITHDRAW,
                                                              audit.status)
+    set_final_grades(audit, overall=audit.overall_grade)  # the auditor's grades count again
     db.session.add(ModerationChange(round_id=moderation.round_id, audit_id=audit.id, change="withdrawn",
                                     reason=reason, changed_by_id=actor.id))
     record(actor, "moderation.withdrawn", moderation, audit=audit.id, reason=reason)
@@ -332,10 +333,53 @@ def complete(moderation: Moderation, *, actor, rationales: dict[str, str], overa
     moderation.outcome = result.value
     moderation.status, audit.status = new_status, audit_status
     moderation.completed_at = utcnow()
+    set_final_grades(audit, overall=moderation.overall_grade, answers=moderated_grades(moderation))
     record(actor, "moderation.completed", moderation, outcome=result.value,
            auditor_grade=audit.overall_grade, moderator_grade=moderation.overall_grade)
     record(actor, "audit.moderated", audit, outcome=result.value, final_grade=moderation.overall_grade)
     return result.value
+
+
+def moderated_grades(moderation: Moderation) -> dict[str, int]:
+    """{question key: grade} for the questions the moderator graded."""
+    return {a.question_key: a.grade for a in moderation.answers if a.grade is not None}
+
+
+def record_completed(audit: Audit, *, moderator: User, overall_grade: int, overall_rationale: str,
+                     answers: dict[str, tuple[int, str]], selected_because: str, completed_at) -> Moderation:
+    """A moderation completed outside this service (a results workbook, the demo's past rounds):
+    stored whole, its outcome derived by the same rule as `complete`, the auditor's grades it
+    compares against taken from the audit, and the audit's final grades set to the moderator's.
+
+    `answers` maps a question key to (moderated grade, rationale). The audit's status is the
+    caller's (an imported audit arrives moderated), and so is the history: an import records
+    itself as one event. DomainError when the audit already has a moderation or
+    `selected_because` is not a known reason.
+    """
+    if moderation_exists(audit):
+        raise DomainError(f"The audit of {audit.case_file.reference} has already been moderated.")
+    try:
+        reason = SelectionReason(selected_because)
+    except ValueError:
+        raise DomainError(f"'{selected_because}' is not a reason an audit is selected for moderation.") from None
+    auditor_grades = {a.question_key: a.grade for a in audit.answers}
+    moderation = Moderation(
+        audit=audit, round_id=audit.round_id, moderator_id=moderator.id, status=ModerationStatus.COMPLETED,
+        selected_because=reason.value, overall_grade=overall_grade, overall_rationale=overall_rationale,
+        auditor_overall_grade=audit.overall_grade,
+        outcome=outcome(audit.overall_grade, overall_grade, audit.template.scale).value,
+        created_at=completed_at, graded_at=completed_at, completed_at=completed_at,
+        answers=[ModeratedAnswer(question_key=key, grade=grade, rationale=rationale,
+                                 auditor_grade=auditor_grades.get(key))
+                 for key, (grade, rationale) in answers.items()],
+    )
+    db.session.add(moderation)
+    set_final_grades(audit, overall=overall_grade, answers=moderated_grades(moderation))
+    return moderation
+
+
+def moderation_exists(audit: Audit) -> bool:
+    return db.session.scalar(sa.select(Moderation.id).where(Moderation.audit_id == audit.id)) is not None
 
 
 def return_for_correction(moderation: Moderation, *, actor, comments: str, rationales: dict[str, str],

@@ -5,7 +5,7 @@ here. Two layers:
 
 - the maths, pure functions over *pairs* (auditor's grade, moderator's grade):
   `agreement(pairs, categories)` → `Agreement` (n, exact and within-one agreement, Cohen's kappa
-  with quadratic weights, moderated worse / better), `quadratic_weighted_kappa`, `outcome`;
+  with quadratic weights, moderated worse / better), `quadratic_weighted_kappa`;
 - the queries, which fetch pairs from completed moderations already counted in SQL (one grouped
   query per level, never one per audit) and group them by round, auditor, question or theme:
   `pair_counts(...)` and `calibration(...)`.
@@ -36,7 +36,7 @@ from qa_app.audits.models import Audit
 from qa_app.auth.models import User
 from qa_app.extensions import db
 from qa_app.moderation.models import ModeratedAnswer, Moderation
-from qa_app.moderation.workflow import ModerationOutcome, ModerationStatus
+from qa_app.moderation.workflow import ModerationStatus
 from qa_app.rounds.models import AuditRound
 
 Pairs = Mapping[tuple[int, int], int] | Iterable[tuple[int, int]]
@@ -141,20 +141,6 @@ class Agreement:
         """Mean of (moderator's rank − auditor's rank): above 0, the auditor grades too well."""
         return self.rank_difference / self.n if self.n else None
 
-    def as_dict(self) -> dict:
-        """Plain figures for JSON and spreadsheets (percentages to one decimal, kappa to three)."""
-        def r(value, places):
-            return None if value is None else round(value, places)
-
-        return {
-            "pairs": self.n, "exact_agreement_percent": r(self.exact_percent, 1),
-            "within_one_grade_percent": r(self.within_one_percent, 1),
-            "weighted_kappa": r(self.kappa, 3),
-            "moderated_worse": self.worse, "moderated_worse_percent": r(self.worse_percent, 1),
-            "moderated_better": self.better, "moderated_better_percent": r(self.better_percent, 1),
-            "mean_grade_difference": r(self.mean_difference, 2),
-        }
-
 
 def agreement(pairs: Pairs, categories: Sequence[int]) -> Agreement:
     """Every agreement figure for `pairs` of (auditor's grade, moderator's grade).
@@ -175,15 +161,6 @@ def agreement(pairs: Pairs, categories: Sequence[int]) -> Agreement:
         better += count if gap < 0 else 0
     return Agreement(n=n, exact=exact, within_one=within, worse=worse, better=better,
                      rank_difference=difference, kappa=quadratic_weighted_kappa(counts, categories))
-
-
-def outcome(auditor_grade: int, moderator_grade: int, scale: GradeScale) -> ModerationOutcome:
-    """Agreed, moderated worse (the moderator's grade is worse) or moderated better."""
-    if scale.is_worse(moderator_grade, auditor_grade):
-        return ModerationOutcome.MODERATED_WORSE
-    if scale.is_worse(auditor_grade, moderator_grade):
-        return ModerationOutcome.MODERATED_BETTER
-    return ModerationOutcome.AGREED
 
 
 # --- the queries ----------------------------------------------------------------------------------
@@ -373,15 +350,3 @@ def calibration(*, round_ids: Collection[int] | None = None, scale: GradeScale |
     result.themes = sorted((Group(theme, THEME_LABELS.get(theme, theme), agreement(counts, categories))
                             for theme, counts in by_theme.items()), key=_least_agreement_first)
     return result
-
-
-def final_overall_grade():
-    """SQL for an audit's final overall grade: the moderator's where its moderation is completed,
-    else the auditor's. Use with `.outerjoin(Moderation, completed_moderation_of_audit())`."""
-    return sa.case((Moderation.status == ModerationStatus.COMPLETED, Moderation.overall_grade),
-                   else_=Audit.overall_grade)
-
-
-def completed_moderation_of_audit():
-    """The join condition for an audit's completed moderation (outer-join it)."""
-    return sa.and_(Moderation.audit_id == Audit.id, Moderation.status == ModerationStatus.COMPLETED)

@@ -3,16 +3,14 @@ the side-by-side comparison, completing or returning, version differences and ca
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
-from sqlalchemy.orm.exc import StaleDataError
 
 from qa_app.audits.models import Audit
 from qa_app.auth.forms import EmptyForm
 from qa_app.auth.models import Role
 from qa_app.auth.permissions import roles_required
-from qa_app.errors import StaleEdit, ValidationFailed
 from qa_app.extensions import db
 from qa_app.history.services import record
-from qa_app.moderation import panels, queries, services, statistics  # noqa: F401  (panels registers)
+from qa_app.moderation import queries, services, statistics
 from qa_app.moderation.forms import (
     AddForm, AssignModeratorForm, ReasonForm, build_compare_form, build_grading_form, grades_from, rationales_from,
 )
@@ -25,6 +23,7 @@ from qa_app.moderation.workflow import (
     ModerationEvent, ModerationOutcome, ModerationStatus, allowed_actions, next_moderation_status,
 )
 from qa_app.rounds.models import AuditRound
+from qa_app.writes import commit_form
 
 bp = Blueprint("moderation", __name__, url_prefix="/moderation")
 
@@ -34,6 +33,11 @@ bp = Blueprint("moderation", __name__, url_prefix="/moderation")
 @bp.app_template_global("moderation_status_label")
 def moderation_status_label(status: str) -> str:
     return ModerationStatus(status).label
+
+
+@bp.app_template_global("moderation_outcome_label")
+def moderation_outcome_label(outcome: str) -> str:
+    return ModerationOutcome(outcome).label
 
 
 @bp.app_template_global("allowed_moderation_actions")
@@ -53,14 +57,6 @@ def load_as_moderator(moderation_id: int) -> Moderation:
     if not is_assigned_moderator(current_user, moderation):
         abort(403)
     return moderation
-
-
-def _attach(form, error: ValidationFailed) -> None:
-    for name, message in error.problems:
-        field = form[name] if name in form else None
-        if field is None:
-            continue
-        field.errors = list(field.errors) + [message]
 
 
 def _user():
@@ -119,27 +115,19 @@ def grade(moderation_id: int):
                                                               data=_grading_data(moderation)))
     form = build_grading_form(template)
     lock = request.form.get("action") == "grade"
-    if not form.validate_on_submit():
-        return _render_grading(moderation, form, 400)
-    try:
-        services.save_grades(moderation, actor=current_user, grades=grades_from(form, template),
-                             rationales=rationales_from(form, template), overall_grade=form.overall_grade.data,
-                             overall_rationale=form.overall_rationale.data,
-                             expected_version=int(form.version.data or 0), lock=lock)
-        db.session.commit()
-    except ValidationFailed as error:
-        db.session.rollback()
-        _attach(form, error)
-        return _render_grading(moderation, form, 400)
-    except (StaleEdit, StaleDataError) as error:
-        db.session.rollback()
+    written = commit_form(form, lambda: services.save_grades(
+        moderation, actor=current_user, grades=grades_from(form, template), rationales=rationales_from(form, template),
+        overall_grade=form.overall_grade.data, overall_rationale=form.overall_rationale.data,
+        expected_version=int(form.version.data or 0), lock=lock), concurrent=services.STALE_MESSAGE)
+    if written.conflict:
         db.session.refresh(moderation)
         if moderation.status != ModerationStatus.ASSIGNED:
             flash(services.STALE_MESSAGE, "info")
             return _next_page(moderation)
-        message = error.message if isinstance(error, StaleEdit) else services.STALE_MESSAGE
         return _render_grading(moderation, build_grading_form(template, formdata=None,
-                                                              data=_grading_data(moderation)), 409, message)
+                                                              data=_grading_data(moderation)), 409, written.conflict)
+    if not written.ok:
+        return _render_grading(moderation, form, 400)
     if lock:
         flash("Your grades are saved. Now compare them with the auditor's.", "success")
         return redirect(url_for("moderation.compare", moderation_id=moderation.id))
@@ -176,33 +164,30 @@ def compare(moderation_id: int):
                                                               data=_compare_data(moderation)))
     form = build_compare_form(template)
     action = request.form.get("action")
-    if action not in ("complete", "return") or not form.validate_on_submit():
+    if action not in ("complete", "return"):
+        form.validate_on_submit()
         return _render_compare(moderation, form, 400)
     arguments = dict(actor=current_user, rationales=rationales_from(form, template),
                      overall_rationale=form.overall_rationale.data,
                      expected_version=int(form.version.data or 0))
     reference = moderation.audit.case_file.reference
-    try:
-        if action == "complete":
-            result = services.complete(moderation, **arguments)
-        else:
-            services.return_for_correction(moderation, comments=form.comments.data, **arguments)
-        db.session.commit()
-    except ValidationFailed as error:
-        db.session.rollback()
-        _attach(form, error)
-        return _render_compare(moderation, form, 400)
-    except (StaleEdit, StaleDataError) as error:
-        db.session.rollback()
+    if action == "complete":
+        written = commit_form(form, lambda: services.complete(moderation, **arguments),
+                              concurrent=services.STALE_MESSAGE)
+    else:
+        written = commit_form(form, lambda: services.return_for_correction(
+            moderation, comments=form.comments.data, **arguments), concurrent=services.STALE_MESSAGE)
+    if written.conflict:
         db.session.refresh(moderation)
         if "compare" not in allowed_actions(moderation, _user()):
             flash(services.STALE_MESSAGE, "info")
             return _next_page(moderation)
-        message = error.message if isinstance(error, StaleEdit) else services.STALE_MESSAGE
         return _render_compare(moderation, build_compare_form(template, formdata=None,
-                                                              data=_compare_data(moderation)), 409, message)
+                                                              data=_compare_data(moderation)), 409, written.conflict)
+    if not written.ok:
+        return _render_compare(moderation, form, 400)
     if action == "complete":
-        flash(f"Moderation of {reference} completed: {ModerationOutcome(result).label.lower()}.", "success")
+        flash(f"Moderation of {reference} completed: {ModerationOutcome(written.value).label.lower()}.", "success")
     else:
         flash(f"The audit of {reference} has been returned to the auditor for correction.", "success")
     return redirect(url_for("moderation.index"))
@@ -271,10 +256,9 @@ def round_page(round_id: int):
 @roles_required(Role.QA_LEAD)
 def select(round_id: int):
     round_ = db.get_or_404(AuditRound, round_id)
-    if EmptyForm().validate_on_submit():
-        added = services.select_for_moderation(round_, actor=current_user)
-        db.session.commit()
-        count = len(added)
+    written = commit_form(EmptyForm(), lambda: services.select_for_moderation(round_, actor=current_user))
+    if written.ok:
+        count = len(written.value)
         flash(f"{count} audit{'s' if count != 1 else ''} added to the moderation sample." if count
               else "No more audits need moderating under this round's rule.", "success")
     return redirect(url_for("moderation.round_page", round_id=round_id))
@@ -284,9 +268,9 @@ def select(round_id: int):
 @roles_required(Role.QA_LEAD)
 def auto_assign(round_id: int):
     round_ = db.get_or_404(AuditRound, round_id)
-    if EmptyForm().validate_on_submit():
-        assigned, left = services.auto_assign(round_, actor=current_user)
-        db.session.commit()
+    written = commit_form(EmptyForm(), lambda: services.auto_assign(round_, actor=current_user))
+    if written.ok:
+        assigned, left = written.value
         message = f"{assigned} moderation{'s' if assigned != 1 else ''} assigned."
         if left:
             message += (f" {left} could not be assigned because the only moderator is the audit's own auditor: "
@@ -304,17 +288,12 @@ def add(round_id: int):
     form.audit_id.choices = [
         (a.id, f"{a.case_file.reference}, audited by {a.auditor.display_name if a.auditor else 'nobody'} "
                f"({a.template.scale.label(a.overall_grade)})") for a in audits]
-    if form.validate_on_submit():
-        audit = next(a for a in audits if a.id == form.audit_id.data)
-        try:
-            services.add_by_hand(audit, reason=form.reason.data, actor=current_user)
-        except ValidationFailed as error:
-            db.session.rollback()
-            _attach(form, error)
-        else:
-            db.session.commit()
-            flash(f"The audit of {audit.case_file.reference} was added to the moderation sample.", "success")
-            return redirect(url_for("moderation.round_page", round_id=round_id))
+    chosen = {a.id: a for a in audits}
+    if commit_form(form, lambda: services.add_by_hand(chosen[form.audit_id.data], reason=form.reason.data,
+                                                      actor=current_user)).ok:
+        reference = chosen[form.audit_id.data].case_file.reference
+        flash(f"The audit of {reference} was added to the moderation sample.", "success")
+        return redirect(url_for("moderation.round_page", round_id=round_id))
     if request.method == "GET":
         record(current_user, "moderation.round_viewed", round_, page="add")   # lists audits and their grades
         db.session.commit()
@@ -329,16 +308,9 @@ def withdraw(moderation_id: int):
     # A clear refusal (409) for one that can no longer be withdrawn, before any form.
     next_moderation_status(moderation.status, ModerationEvent.WITHDRAW, moderation.audit.status)
     form = ReasonForm()
-    if form.validate_on_submit():
-        try:
-            services.withdraw(moderation, reason=form.reason.data, actor=current_user)
-        except ValidationFailed as error:
-            db.session.rollback()
-            _attach(form, error)
-        else:
-            db.session.commit()
-            flash(f"The audit of {moderation.audit.case_file.reference} was withdrawn from moderation.", "success")
-            return redirect(url_for("moderation.round_page", round_id=moderation.round_id))
+    if commit_form(form, lambda: services.withdraw(moderation, reason=form.reason.data, actor=current_user)).ok:
+        flash(f"The audit of {moderation.audit.case_file.reference} was withdrawn from moderation.", "success")
+        return redirect(url_for("moderation.round_page", round_id=moderation.round_id))
     status = 400 if form.errors else 200
     return render_template("moderation/withdraw.html", moderation=moderation, audit=moderation.audit,
                            form=form), status
@@ -353,10 +325,9 @@ def assign(moderation_id: int):
     people = [u for u in services.eligible_moderators() if u.id != audit.auditor_id]
     form = AssignModeratorForm()
     form.moderator_id.choices = [(u.id, u.display_name) for u in people]
-    if form.validate_on_submit():
-        chosen = next(u for u in people if u.id == form.moderator_id.data)
-        services.assign(moderation, chosen, actor=current_user)
-        db.session.commit()
+    by_id = {u.id: u for u in people}
+    if commit_form(form, lambda: services.assign(moderation, by_id[form.moderator_id.data], actor=current_user)).ok:
+        chosen = by_id[form.moderator_id.data]
         flash(f"The audit of {audit.case_file.reference} will be moderated by {chosen.display_name}.", "success")
         return redirect(url_for("moderation.round_page", round_id=moderation.round_id))
     if moderation.moderator_id and not form.is_submitted():

@@ -72,6 +72,17 @@ OUTCOME_LABELS = {
 }
 
 
+def outcome(auditor_grade: int, moderator_grade: int, scale) -> ModerationOutcome:
+    """Agreed, moderated worse (the moderator's grade is worse on `scale`) or moderated better.
+    The one rule for a moderation's outcome: completing a moderation, an imported one and the
+    side-by-side comparison all call it."""
+    if scale.is_worse(moderator_grade, auditor_grade):
+        return ModerationOutcome.MODERATED_WORSE
+    if scale.is_worse(auditor_grade, moderator_grade):
+        return ModerationOutcome.MODERATED_BETTER
+    return ModerationOutcome.AGREED
+
+
 class ModerationEvent(enum.StrEnum):
     SAVE_DRAFT = "save_draft"      # the moderator saves grades without locking them in
     GRADE = "grade"                # the moderator locks in their grades

@@ -158,7 +158,7 @@ def find_round(ident: str) -> AuditRound | None:
 def reviews_section(filters: ReportFilter, look) -> dict:
     """Follow-up audits in scope: findings re-checked and put right, and the file's grade before
     (the earlier audit's final grade) and after (the follow-up's)."""
-    from qa_app.reviews.grades import final_overall_grades
+    from qa_app.audits.queries import final_overall_grades
     from qa_app.reviews.models import ReviewCheck
 
     scope = queries.audit_scope(filters).subquery()

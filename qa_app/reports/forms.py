@@ -1,11 +1,15 @@
+import sqlalchemy as sa
 from flask_wtf import FlaskForm
-from flask_wtf.file import FileField, FileRequired
-from govuk_frontend_wtf.wtforms_widgets import GovCheckboxesInput, GovFileInput, GovSelect, GovSubmitInput
+from govuk_frontend_wtf.wtforms_widgets import GovCheckboxesInput, GovSelect, GovSubmitInput
 from wtforms import SelectField, SelectMultipleField, SubmitField
 from wtforms.validators import Optional
 
+from qa_app.auth.models import Team
 from qa_app.cases.models import CASE_TYPE_LABELS
+from qa_app.extensions import db
 from qa_app.fields import UKDateField
+from qa_app.reports.queries import ReportFilter
+from qa_app.rounds.models import AuditRound
 
 
 class ReportFilterForm(FlaskForm):
@@ -24,8 +28,18 @@ class ReportFilterForm(FlaskForm):
     submit = SubmitField("Show the report", widget=GovSubmitInput())
 
 
-class ResultsImportForm(FlaskForm):
-    file = FileField("Results workbook (.xlsx)", widget=GovFileInput(),
-                     validators=[FileRequired(message="Choose a workbook to upload")],
-                     description="A workbook in the exchange format, with the sheets 'Audits' and 'Answers'.")
-    submit = SubmitField("Import results", widget=GovSubmitInput())
+def report_filters(args) -> tuple[ReportFilterForm, ReportFilter]:
+    """The filter form filled from the address's query `args`, and the filters it gives; when the
+    form has errors, filters that select nothing (the page shows the errors and no figures)."""
+    form = ReportFilterForm(args)
+    rounds = db.session.scalars(sa.select(AuditRound).order_by(AuditRound.created_at.desc(), AuditRound.id.desc()))
+    form.rounds.choices = [(r.id, r.name) for r in rounds]
+    form.team.choices = [(0, "All teams")] + [(t.id, t.name) for t in db.session.scalars(
+        sa.select(Team).order_by(Team.name))]
+    valid = form.validate() if args else True
+    if not valid:
+        return form, ReportFilter(round_ids=(-1,))
+    return form, ReportFilter(
+        round_ids=tuple(form.rounds.data or ()), team_id=form.team.data or None,
+        case_type=form.case_type.data or None, date_from=form.date_from.data, date_to=form.date_to.data,
+    )

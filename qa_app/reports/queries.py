@@ -1,8 +1,10 @@
 """The report's figures, aggregated in SQL. Read-only; no request, no current_user.
 
 Every figure counts audits that have been submitted at least once. The *final* grade of an audit
-is the moderator's where its moderation is completed, else the auditor's; the same rule holds for
-each answer (the moderated answer where there is one). Percentages are 0-100, one decimal.
+and of each answer (the moderator's where a moderation is completed, else the auditor's) is read
+from the stored `final_grade` columns (see audits.services.set_final_grades); the moderated grade
+is joined only where the agreement figures compare it with the auditor's. Percentages are 0-100,
+one decimal.
 """
 
 from dataclasses import dataclass
@@ -38,7 +40,7 @@ def percent(part: int, whole: int) -> float | None:
 
 
 def _completed_moderation():
-    """Completed moderations only: their grades replace the auditor's."""
+    """Completed moderations only (a moderation in progress has no grade to compare yet)."""
     return sa.and_(Moderation.audit_id == Audit.id, Moderation.status == ModerationStatus.COMPLETED)
 
 
@@ -49,7 +51,7 @@ def audit_scope(filters: ReportFilter) -> sa.Select:
         sa.select(
             Audit.id.label("audit_id"), Audit.round_id, Audit.template_version_id, Audit.auditor_id,
             Audit.overall_grade.label("auditor_grade"), moderated.label("moderated_grade"),
-            sa.func.coalesce(moderated, Audit.overall_grade).label("final_grade"),
+            Audit.final_grade.label("final_grade"),
             Moderation.id.label("moderation_id"), CaseFile.team_id, CaseFile.case_type, Audit.submitted_at,
         )
         .join(CaseFile, CaseFile.id == Audit.case_file_id)
@@ -86,21 +88,21 @@ class Distribution:
 
 
 def answer_scope(scope: sa.Subquery) -> sa.Select:
-    """One row per graded answer of the audits in scope, with the final (moderated) answer grade."""
+    """One row per graded answer of the audits in scope: the auditor's, the moderated and the final grade."""
     moderated_answer = sa.orm.aliased(ModeratedAnswer)
     return (
         sa.select(
             scope.c.audit_id, scope.c.round_id, scope.c.template_version_id, scope.c.team_id,
             Answer.question_key, Answer.grade.label("auditor_grade"),
             moderated_answer.grade.label("moderated_grade"),
-            sa.func.coalesce(moderated_answer.grade, Answer.grade).label("final_grade"),
+            Answer.final_grade.label("final_grade"),
             Answer.evidence,
         )
         .select_from(scope)
         .join(Answer, Answer.audit_id == scope.c.audit_id)
         .outerjoin(moderated_answer, sa.and_(moderated_answer.moderation_id == scope.c.moderation_id,
                                              moderated_answer.question_key == Answer.question_key))
-        .where(sa.func.coalesce(moderated_answer.grade, Answer.grade).is_not(None))
+        .where(Answer.final_grade.is_not(None))
     )
 
 

@@ -1,48 +1,26 @@
-import tempfile
 from datetime import date
 
-import sqlalchemy as sa
-from flask import Blueprint, flash, jsonify, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from qa_app.audit_forms.schema import THEME_LABELS
-from qa_app.auth.models import Role, Team
 from qa_app.auth.permissions import roles_required
-from qa_app.exports.importing import ResultsRejected, import_results
-from qa_app.exports.workbook import write_exchange_workbook
 from qa_app.extensions import db
 from qa_app.history.services import record
-from qa_app.panels import NAVIGATION
 from qa_app.reports import charts
 from qa_app.reports.builder import build_report
-from qa_app.reports.forms import ReportFilterForm, ResultsImportForm
+from qa_app.reports.forms import ReportFilterForm, report_filters
+from qa_app.reports.permissions import REPORT_READERS
 from qa_app.reports.queries import ReportFilter
 from qa_app.rounds.models import AuditRound
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")
-REPORT_READERS = (Role.QA_LEAD, Role.VIEWER)
-NAVIGATION.add("reports.index", "Reports", REPORT_READERS, order=60)
-
-
-def _filters() -> tuple[ReportFilterForm, ReportFilter]:
-    form = ReportFilterForm(request.args)
-    rounds = db.session.scalars(sa.select(AuditRound).order_by(AuditRound.created_at.desc(), AuditRound.id.desc()))
-    form.rounds.choices = [(r.id, r.name) for r in rounds]
-    form.team.choices = [(0, "All teams")] + [(t.id, t.name) for t in db.session.scalars(
-        sa.select(Team).order_by(Team.name))]
-    valid = form.validate() if request.args else True
-    if not valid:
-        return form, ReportFilter(round_ids=(-1,))  # show the errors and no figures
-    return form, ReportFilter(
-        round_ids=tuple(form.rounds.data or ()), team_id=form.team.data or None,
-        case_type=form.case_type.data or None, date_from=form.date_from.data, date_to=form.date_to.data,
-    )
 
 
 @bp.route("/")
 @roles_required(*REPORT_READERS)
 def index():
-    form, filters = _filters()
+    form, filters = report_filters(request.args)
     report = build_report(filters, today=date.today()) if not form.errors else None
     record(current_user, "report.viewed", None, filters=filters.describe())
     db.session.commit()
@@ -81,47 +59,9 @@ def for_round(round_id: int):
 @bp.route("/report.json")
 @roles_required(*REPORT_READERS)
 def as_json():
-    form, filters = _filters()
+    form, filters = report_filters(request.args)
     if form.errors:
         return jsonify({"errors": form.errors}), 400
     record(current_user, "report.viewed", None, filters=filters.describe(), format="json")
     db.session.commit()
     return jsonify(build_report(filters, today=date.today()))
-
-
-@bp.route("/export.xlsx")
-@roles_required(Role.QA_LEAD)
-def export():
-    form, filters = _filters()
-    if form.errors:
-        return redirect(url_for("reports.index", **request.args))
-    # Written to a temporary file (memory stays flat), then streamed to the browser.
-    spool = tempfile.SpooledTemporaryFile(max_size=8 * 1024 * 1024)
-    write_exchange_workbook(spool, filters=filters, generated_by=current_user.email, today=date.today())
-    record(current_user, "export.downloaded", None, filters=filters.describe())
-    db.session.commit()
-    spool.seek(0)
-    response = send_file(spool, as_attachment=True, download_name=f"qa-results-{date.today():%Y-%m-%d}.xlsx",
-                         mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-    response.call_on_close(spool.close)
-    return response
-
-
-@bp.route("/import", methods=["GET", "POST"])
-@roles_required(Role.QA_LEAD)
-def import_form():
-    form = ResultsImportForm()
-    problems: list[str] = []
-    if form.validate_on_submit():
-        upload = form.file.data
-        try:
-            summary = import_results(upload.read(), upload.filename or "upload.xlsx", actor=current_user)
-        except ResultsRejected as error:
-            db.session.rollback()
-            problems = error.problems
-        else:
-            db.session.commit()
-            for line in summary.lines():
-                flash(line[0].upper() + line[1:] + ".", "success")
-            return redirect(url_for("reports.index"))
-    return render_template("reports/import.html", form=form, problems=problems)

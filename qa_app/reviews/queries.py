@@ -11,8 +11,9 @@ from qa_app.audit_forms.schema import THEME_LABELS, THEMES
 from qa_app.audits.models import Audit
 from qa_app.audits.workflow import SUBMITTED_STATES, AuditStatus
 from qa_app.extensions import db
-from qa_app.reviews.grades import final_answer_grades_for, final_overall_grades, is_finding
+from qa_app.audits.queries import final_answer_grades_for, final_overall_grades
 from qa_app.reviews.models import ReviewCheck
+from qa_app.reviews.services import is_finding
 from qa_app.rounds.models import AuditRound
 
 

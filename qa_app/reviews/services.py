@@ -1,8 +1,8 @@
 """Follow-up (review) audits: choosing the files to review, and the checks that improvements are in place.
 
 A review round re-audits case files of an earlier round. Each review audit names the earlier audit
-(`Audit.reviews_audit_id`); for every question that was a finding there (final grade Requires
-improvement or Inadequate, see reviews.grades) or that had an action, the auditor records whether
+(`Audit.reviews_audit_id`); for every question that was a finding there (its final grade, see
+`is_finding`) or that had an action, the auditor records whether
 the improvement is in place (yes / partly / no) with evidence, and grades the file again.
 """
 
@@ -25,7 +25,8 @@ from qa_app.db import utcnow
 from qa_app.errors import DomainError, NotPermitted, ValidationFailed
 from qa_app.extensions import db
 from qa_app.history.services import record
-from qa_app.reviews.grades import final_answer_grades, final_overall_grade, is_finding, moderated_answer_grades
+from qa_app.audits.queries import final_answer_grades
+from qa_app.moderation.queries import moderated_answer_grades
 from qa_app.reviews.models import ReviewCheck
 from qa_app.rounds.models import AuditRound, RoundStatus
 from qa_app.rounds.sampling import SampleRule
@@ -38,6 +39,12 @@ MODES = {
 IN_PLACE = (("yes", "Yes, the improvement is in place"), ("partly", "Partly"), ("no", "No, it is not in place"))
 IN_PLACE_LABELS = {"yes": "Yes", "partly": "Partly", "no": "No"}
 MAX_EVIDENCE = 20_000
+
+
+def is_finding(scale, grade: int | None) -> bool:
+    """A graded answer that needs to improve: its final grade is not good or better on its scale
+    (Requires improvement or Inadequate on the default one)."""
+    return grade is not None and not scale.is_good_or_better(grade)
 
 
 # --- choosing the files ----------------------------------------------------------------------
@@ -61,7 +68,7 @@ def files_to_review(earlier_round: AuditRound, mode: str, today: date) -> list[A
     else:
         scale = earlier_round.template_version.template.scale
         poor = [value for value in scale.values() if not scale.is_good_or_better(value)]
-        query = query.where(final_overall_grade().in_(poor))
+        query = query.where(Audit.final_grade.in_(poor))
     return list(db.session.scalars(query))
 
 

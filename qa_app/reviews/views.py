@@ -1,5 +1,4 @@
-"""Review rounds over HTTP: the list, creating one from an earlier round, and its before/after page;
-and the panels on a review audit's page."""
+"""Review rounds over HTTP: the list, creating one from an earlier round, and its before/after page."""
 
 from datetime import date
 
@@ -8,20 +7,18 @@ from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_login import current_user
 
 from qa_app.audits.models import Audit
-from qa_app.audits.workflow import EDITABLE_STATES, SUBMITTED_STATES
+from qa_app.audits.workflow import SUBMITTED_STATES
 from qa_app.auth.models import Role
-from qa_app.auth.permissions import ROUND_READERS, can_view_audit, roles_required
-from qa_app.errors import ValidationFailed
+from qa_app.auth.permissions import ROUND_READERS, roles_required
 from qa_app.extensions import db
 from qa_app.history.services import record
-from qa_app.panels import AUDIT_PANELS, NAVIGATION
 from qa_app.reviews import services
 from qa_app.reviews.forms import ReviewRoundForm
 from qa_app.reviews.queries import review_round_report, review_rounds
 from qa_app.rounds.models import AuditRound
+from qa_app.writes import commit_form
 
 bp = Blueprint("reviews", __name__, url_prefix="/reviews")
-NAVIGATION.add("reviews.index", "Reviews", ROUND_READERS, order=25)
 
 
 @bp.app_template_global()
@@ -51,22 +48,15 @@ def new(round_id: int):
     today = date.today()
     form = ReviewRoundForm()
     counts = {mode: len(services.files_to_review(earlier, mode, today)) for mode in services.MODES}
-    if form.validate_on_submit():
-        try:
-            round_ = services.create_review_round(earlier, name=form.name.data, due_date=form.due_date.data,
-                                                  mode=form.mode.data, actor=current_user, today=today)
-            db.session.commit()
-        except ValidationFailed as error:
-            db.session.rollback()
-            for name, message in error.problems:
-                field = form[name] if name in form else form.name
-                field.errors = list(field.errors) + [message]
-        else:
-            count = _audit_count(round_)
-            flash(f"Review round created: {count} case file{'s' if count != 1 else ''} to review. "
-                  "The auditors can start.", "success")
-            return redirect(url_for("reviews.show", round_id=round_.id))
-    elif not form.is_submitted():
+    written = commit_form(form, lambda: services.create_review_round(
+        earlier, name=form.name.data, due_date=form.due_date.data, mode=form.mode.data, actor=current_user,
+        today=today), fallback="name")
+    if written.ok:
+        count = _audit_count(written.value)
+        flash(f"Review round created: {count} case file{'s' if count != 1 else ''} to review. "
+              "The auditors can start.", "success")
+        return redirect(url_for("reviews.show", round_id=written.value.id))
+    if not form.is_submitted():
         form.name.data = f"Review of {earlier.name}"[:160]
     return render_template("reviews/new.html", earlier=earlier, form=form, counts=counts), 400 if form.errors else 200
 
@@ -90,23 +80,3 @@ def show(round_id: int):
     return render_template("reviews/show.html", round=round_, earlier=earlier, files=files if manage else [],
                            file_count=len(files), themes=themes, manage=manage,
                            mode=services.MODES.get(round_.sample_rule.get("review_mode", ""), ""))
-
-
-# --- panels on a review audit's page ------------------------------------------------------------
-
-def _intro(user, audit):
-    context = services.review_context(audit)
-    if context is None:
-        return None
-    return {"review": context, "can_open_earlier": can_view_audit(user, context.earlier),
-            "editing": audit.status in EDITABLE_STATES}
-
-
-def _checks(user, audit):
-    if audit.reviews_audit_id is None or audit.status in EDITABLE_STATES:
-        return None
-    return {"review": services.review_context(audit)}
-
-
-AUDIT_PANELS.add("reviews/_audit_intro.html", _intro, order=-5)
-AUDIT_PANELS.add("reviews/_audit_checks.html", _checks, order=20)

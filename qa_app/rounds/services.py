@@ -49,6 +49,21 @@ def create_round(*, name: str, template_version: TemplateVersion, due_date: date
     return round_
 
 
+def record_past_round(*, name: str, template_version: TemplateVersion, started_at, due_date: date, seed: int,
+                      sample_rule: dict, created_by_id: int | None) -> AuditRound:
+    """A round that ran before this service held it (a results workbook's, the demo's past rounds):
+    its sample confirmed when it started, and in reporting, since its audits arrive submitted.
+    DomainError when a round of that name exists."""
+    name = " ".join(name.split())
+    if db.session.scalar(sa.select(AuditRound.id).where(AuditRound.name == name)) is not None:
+        raise DomainError(f"A round called '{name}' already exists.")
+    round_ = AuditRound(name=name, template_version=template_version, status=RoundStatus.REPORTING,
+                        due_date=due_date, seed=seed, sample_confirmed_at=started_at, created_at=started_at,
+                        created_by_id=created_by_id, sample_rule=sample_rule)
+    db.session.add(round_)
+    return round_
+
+
 def confirm_sample(round_: AuditRound, *, actor: User, today: date) -> list[Audit]:
     """Create one audit per sampled case file; the round moves to auditing."""
     if round_.sample_confirmed_at is not None:

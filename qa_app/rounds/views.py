@@ -12,15 +12,14 @@ from qa_app.auth.permissions import ROUND_READERS, roles_required
 from qa_app.cases.models import CaseFile
 from qa_app.errors import DomainError, ValidationFailed
 from qa_app.extensions import db
-from qa_app.panels import NAVIGATION
 from qa_app.rounds import services
 from qa_app.rounds.forms import AssignForm, RemoveForm, RoundForm, SampleChangeForm
 from qa_app.rounds.models import AuditRound, SampleChange
 from qa_app.rounds.queries import round_audits, round_progress, rounds_with_counts
 from qa_app.rounds.sampling import SampleRule, preview_sample
+from qa_app.writes import commit_form
 
 bp = Blueprint("rounds", __name__, url_prefix="/rounds")
-NAVIGATION.add("rounds.index", "Rounds", ROUND_READERS, order=20)
 
 
 @bp.route("/")
@@ -37,34 +36,31 @@ def new():
     form.template_key.choices = [(v.key, v.label) for v in versions]
     teams = db.session.scalars(sa.select(Team).order_by(Team.name)).all()
     form.team_ids.choices = [(t.id, t.name) for t in teams]
-    if form.validate_on_submit():
-        version = current_version(form.template_key.data)
+
+    def create():
         rule = SampleRule(
             case_types=tuple(form.case_types.data or ()), team_ids=tuple(form.team_ids.data or ()),
             factors=tuple(form.factors.data or ()), age_under=form.age_under.data,
             size_mode=form.size_mode.data, size=form.size.data or 0,
             exclude_months=form.exclude_months.data,
         )
-        try:
-            round_ = services.create_round(
-                name=form.name.data, template_version=version, due_date=form.due_date.data, rule=rule,
-                seed=form.seed.data, actor=current_user, today=date.today(),
-                moderation={
-                    "moderation_percent": form.moderation_percent.data,
-                    "moderate_inadequate": form.moderate_inadequate.data,
-                    "moderate_outstanding": form.moderate_outstanding.data,
-                    "moderate_immediate_risk": form.moderate_immediate_risk.data,
-                    "blind_moderation": form.blind_moderation.data == "blind",
-                    "reflections_enabled": form.reflections_enabled.data,
-                },
-            )
-        except ValidationFailed as error:
-            db.session.rollback()
-            _attach(form, error)
-        else:
-            db.session.commit()
-            flash("Round created. Check the sample, then confirm it.", "success")
-            return redirect(url_for("rounds.show", round_id=round_.id))
+        return services.create_round(
+            name=form.name.data, template_version=current_version(form.template_key.data),
+            due_date=form.due_date.data, rule=rule, seed=form.seed.data, actor=current_user, today=date.today(),
+            moderation={
+                "moderation_percent": form.moderation_percent.data,
+                "moderate_inadequate": form.moderate_inadequate.data,
+                "moderate_outstanding": form.moderate_outstanding.data,
+                "moderate_immediate_risk": form.moderate_immediate_risk.data,
+                "blind_moderation": form.blind_moderation.data == "blind",
+                "reflections_enabled": form.reflections_enabled.data,
+            },
+        )
+
+    written = commit_form(form, create, fallback="name")
+    if written.ok:
+        flash("Round created. Check the sample, then confirm it.", "success")
+        return redirect(url_for("rounds.show", round_id=written.value.id))
     return render_template("rounds/new.html", form=form)
 
 
@@ -93,10 +89,9 @@ def show(round_id: int):
 @roles_required(Role.QA_LEAD)
 def confirm(round_id: int):
     round_ = db.get_or_404(AuditRound, round_id)
-    if EmptyForm().validate_on_submit():
-        audits = services.confirm_sample(round_, actor=current_user, today=date.today())
-        db.session.commit()
-        flash(f"Sample confirmed: {len(audits)} case files to audit. Now assign the auditors.", "success")
+    written = commit_form(EmptyForm(), lambda: services.confirm_sample(round_, actor=current_user, today=date.today()))
+    if written.ok:
+        flash(f"Sample confirmed: {len(written.value)} case files to audit. Now assign the auditors.", "success")
     return redirect(url_for("rounds.show", round_id=round_id))
 
 
@@ -104,9 +99,9 @@ def confirm(round_id: int):
 @roles_required(Role.QA_LEAD)
 def auto_assign(round_id: int):
     round_ = db.get_or_404(AuditRound, round_id)
-    if EmptyForm().validate_on_submit():
-        count = services.auto_assign(round_, actor=current_user)
-        db.session.commit()
+    written = commit_form(EmptyForm(), lambda: services.auto_assign(round_, actor=current_user))
+    if written.ok:
+        count = written.value
         flash(f"{count} audit{'s' if count != 1 else ''} assigned.", "success")
     return redirect(url_for("rounds.show", round_id=round_id))
 
@@ -116,14 +111,18 @@ def auto_assign(round_id: int):
 def add_case(round_id: int):
     round_ = db.get_or_404(AuditRound, round_id)
     form = SampleChangeForm()
-    if not form.validate_on_submit():
+
+    def add():
+        reference = form.reference.data.strip()
+        case = db.session.scalar(sa.select(CaseFile).where(CaseFile.reference == reference.upper()))
+        if case is None:
+            raise DomainError(f"There is no case file with the reference '{reference[:64]}'.")
+        return services.add_case(round_, case, reason=form.reason.data, actor=current_user)
+
+    written = commit_form(form, add)
+    if not written.ok:  # the form sits on the round's page: its problems go to the error page
         raise ValidationFailed([(name, errors[0]) for name, errors in form.errors.items()])
-    case = db.session.scalar(sa.select(CaseFile).where(CaseFile.reference == form.reference.data.strip().upper()))
-    if case is None:
-        raise DomainError(f"There is no case file with the reference '{form.reference.data.strip()[:64]}'.")
-    services.add_case(round_, case, reason=form.reason.data, actor=current_user)
-    db.session.commit()
-    flash(f"Case file {case.reference} added to the sample.", "success")
+    flash(f"Case file {written.value.case_file.reference} added to the sample.", "success")
     return redirect(url_for("rounds.show", round_id=round_id))
 
 
@@ -132,9 +131,8 @@ def add_case(round_id: int):
 def remove_case(round_id: int, audit_id: int):
     audit = _round_audit(round_id, audit_id)
     form = RemoveForm()
-    if form.validate_on_submit():
-        services.remove_case(audit, reason=form.reason.data, actor=current_user)
-        db.session.commit()
+    if commit_form(form, lambda: services.remove_case(audit, reason=form.reason.data, actor=current_user),
+                   fallback="reason").ok:
         flash(f"Case file {audit.case_file.reference} removed from the sample.", "success")
         return redirect(url_for("rounds.show", round_id=round_id))
     return render_template("rounds/remove.html", audit=audit, form=form)
@@ -147,10 +145,9 @@ def reassign(round_id: int, audit_id: int):
     form = AssignForm()
     auditors = services.eligible_auditors()
     form.auditor_id.choices = [(u.id, f"{u.display_name} ({u.team.name if u.team else 'no team'})") for u in auditors]
-    if form.validate_on_submit():
-        chosen = next(u for u in auditors if u.id == form.auditor_id.data)
-        services.assign(audit, chosen, actor=current_user)
-        db.session.commit()
+    by_id = {u.id: u for u in auditors}
+    if commit_form(form, lambda: services.assign(audit, by_id[form.auditor_id.data], actor=current_user)).ok:
+        chosen = by_id[form.auditor_id.data]
         flash(f"Audit of {audit.case_file.reference} assigned to {chosen.display_name}.", "success")
         return redirect(url_for("rounds.show", round_id=round_id))
     if audit.auditor_id and not form.is_submitted():
@@ -163,9 +160,3 @@ def _round_audit(round_id: int, audit_id: int) -> Audit:
     if audit.round_id != round_id:
         abort(404)
     return audit
-
-
-def _attach(form, error: ValidationFailed) -> None:
-    for name, message in error.problems:
-        field = getattr(form, name, None) or form.name
-        field.errors = list(field.errors) + [message]

@@ -60,6 +60,7 @@ _serial = itertools.count(1)
 
 def _submitted_audit(round_, auditor_id: int, team_id: int, tag: str, worker: str = "Worker A"):
     from qa_app.audits.models import Answer, Audit
+    from qa_app.audits.services import set_final_grades
     from qa_app.cases.models import CaseFile
     from qa_app.db import utcnow
 
@@ -68,6 +69,7 @@ def _submitted_audit(round_, auditor_id: int, team_id: int, tag: str, worker: st
     audit = Audit(round=round_, case_file=case, template_version_id=round_.template_version_id,
                   auditor_id=auditor_id, status="submitted", overall_grade=3, submitted_at=utcnow())
     audit.answers = [Answer(question_key="plan_smart", grade=3, evidence="No dates in the plan.")]
+    set_final_grades(audit, overall=3)
     db.session.add_all([case, audit])
     db.session.flush()
     return audit

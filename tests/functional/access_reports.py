@@ -12,8 +12,8 @@ POLICY = {
     "reports.index": {"GET": REPORT_READERS},
     "reports.for_round": {"GET": REPORT_READERS},
     "reports.as_json": {"GET": REPORT_READERS},
-    "reports.export": {"GET": QA_LEAD},
-    "reports.import_form": {"GET": QA_LEAD, "POST": QA_LEAD},
+    "exchange.export": {"GET": QA_LEAD},
+    "exchange.import_form": {"GET": QA_LEAD, "POST": QA_LEAD},
 }
 
 SCENARIOS = {
@@ -21,9 +21,9 @@ SCENARIOS = {
     ("reports.for_round", "GET"): lambda w, who: Call(url_for("reports.for_round", round_id=w.round_id), 302,
                                                       "/reports/"),
     ("reports.as_json", "GET"): lambda w, who: Call(url_for("reports.as_json"), 200, event="report.viewed"),
-    ("reports.export", "GET"): lambda w, who: Call(url_for("reports.export"), 200, event="export.downloaded"),
-    ("reports.import_form", "GET"): lambda w, who: Call(url_for("reports.import_form"), 200),
+    ("exchange.export", "GET"): lambda w, who: Call(url_for("exchange.export"), 200, event="export.downloaded"),
+    ("exchange.import_form", "GET"): lambda w, who: Call(url_for("exchange.import_form"), 200),
     # A file that is not a workbook: the page lists the problem, and nothing is imported.
-    ("reports.import_form", "POST"): lambda w, who: Call(
-        url_for("reports.import_form"), 200, data={"file": (io.BytesIO(b"not a workbook"), "results.xlsx")}),
+    ("exchange.import_form", "POST"): lambda w, who: Call(
+        url_for("exchange.import_form"), 200, data={"file": (io.BytesIO(b"not a workbook"), "results.xlsx")}),
 }

@@ -118,14 +118,12 @@ def test_actions_only_from_a_submitted_audit(make_audit, people):
 
 
 def moderate(audit, moderator, grade=None, answers=()):
-    from qa_app.moderation.models import ModeratedAnswer, Moderation
+    """A completed moderation of `audit` by `moderator`, recorded through the moderation service."""
+    from qa_app.moderation.services import record_completed
 
-    moderation = Moderation(audit_id=audit.id, round_id=audit.round_id, moderator_id=moderator.id,
-                            status="completed", selected_because="percentage",
-                            overall_grade=grade or audit.overall_grade, outcome="agreed", graded_at=utcnow(),
-                            completed_at=utcnow())
-    moderation.answers = [ModeratedAnswer(question_key=k, grade=g) for k, g in answers]
-    db.session.add(moderation)
+    moderation = record_completed(audit, moderator=moderator, overall_grade=grade or audit.overall_grade,
+                                  overall_rationale="", answers={k: (g, "") for k, g in answers},
+                                  selected_because="percentage", completed_at=utcnow())
     db.session.commit()
     return moderation
 

@@ -7,7 +7,7 @@ import subprocess
 
 import pytest
 
-from qa_app.exports.workbook import write_exchange_workbook
+from qa_app.exchange.export import write_exchange_workbook
 from qa_app.reports.builder import round_report
 from qa_app.reports.queries import ReportFilter
 from tests.integration.test_export_workbook import FIXED_AUDIT_HEADERS, PAYLOADS, data  # noqa: F401

@@ -11,12 +11,13 @@ from openpyxl import load_workbook
 from qa_app import create_app
 from qa_app.audits.models import Answer
 from qa_app.db import utcnow
-from qa_app.exports.cells import EXCEL_CELL_LIMIT, TRUNCATED_MARK, clean_text, read_text
-from qa_app.exports.importing import ResultsRejected, import_results
-from qa_app.exports.rows import ANSWER_HEADERS, AUDIT_HEADERS
-from qa_app.exports.workbook import write_exchange_workbook
+from qa_app.exchange.cells import EXCEL_CELL_LIMIT, TRUNCATED_MARK, clean_text, read_text
+from qa_app.exchange.importing import ResultsRejected, import_results
+from qa_app.exchange.queries import ANSWER_HEADERS, AUDIT_HEADERS
+from qa_app.exchange.export import write_exchange_workbook
 from qa_app.extensions import db
-from qa_app.moderation.models import ModeratedAnswer, Moderation
+from qa_app.audits.services import set_final_grades
+from qa_app.moderation.services import record_completed
 from qa_app.reports.builder import round_report
 from qa_app.reports.queries import ReportFilter
 from tests.conftest import TEMPLATES_DIR
@@ -48,16 +49,14 @@ def data(app, make_round, make_case, make_user, make_audit):
             Answer(question_key="current_plan", grade=None, value="Child protection plan", evidence=""),
             Answer(question_key="chronology_up_to_date", grade=None, value="partly", evidence="ctrl\x07char"),
         ]
+        set_final_grades(audit, overall=audit.overall_grade)
         audits.append(audit)
     moderated = audits[1]
     moderated.status = "moderated"
-    db.session.add(Moderation(
-        audit=moderated, round_id=moderated.round_id, moderator_id=moderator.id, status="completed",
-        selected_because="inadequate", overall_grade=4, auditor_overall_grade=moderated.overall_grade,
-        overall_rationale="=HYPERLINK(\"http://evil.example\")", outcome="moderated_worse",
-        graded_at=utcnow(), completed_at=utcnow(),
-        answers=[ModeratedAnswer(question_key="risk_assessment_quality", grade=4, auditor_grade=2,
-                                 rationale="Risk not analysed")]))
+    record_completed(moderated, moderator=moderator, overall_grade=4,
+                     overall_rationale="=HYPERLINK(\"http://evil.example\")",
+                     answers={"risk_assessment_quality": (4, "Risk not analysed")}, selected_because="inadequate",
+                     completed_at=utcnow())
     audits[2].answers[0].evidence = "x" * (EXCEL_CELL_LIMIT + 500)
     from qa_app.actions.models import Action
 
@@ -149,7 +148,7 @@ def test_numbers_stay_numbers():
     assert clean_text("-12") == "-12"
     from openpyxl import Workbook
 
-    from qa_app.exports.cells import cell
+    from qa_app.exchange.cells import cell
 
     ws = Workbook(write_only=True).create_sheet("x")
     assert cell(ws, -3) == -3 and cell(ws, 2.5) == 2.5

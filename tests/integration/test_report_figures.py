@@ -7,7 +7,8 @@ import pytest
 from qa_app.audits.models import Answer
 from qa_app.db import utcnow
 from qa_app.extensions import db
-from qa_app.moderation.models import ModeratedAnswer, Moderation
+from qa_app.audits.services import set_final_grades
+from qa_app.moderation.services import record_completed
 from qa_app.reports.builder import build_report, find_round, round_report
 from qa_app.reports.queries import ReportFilter
 
@@ -30,17 +31,13 @@ def built(app, make_round, make_case, make_user, make_audit):
         # Two graded answers per audit: risk (themes risk_assessment) and the plan (smart_objectives).
         audit.answers = [Answer(question_key="risk_assessment_quality", grade=grade, value="", evidence="e"),
                          Answer(question_key="plan_smart", grade=2, value="", evidence="")]
+        set_final_grades(audit, overall=grade)
         if index in MODERATED:
             moderated_grade, _ = MODERATED[index]
             audit.status = "moderated"
-            moderation = Moderation(audit=audit, round_id=round_.id, moderator_id=moderator.id, status="completed",
-                                    selected_because="percentage", overall_grade=moderated_grade,
-                                    auditor_overall_grade=grade,
-                                    outcome="moderated_worse" if moderated_grade > grade else "agreed",
-                                    graded_at=utcnow(), completed_at=utcnow())
-            moderation.answers = [ModeratedAnswer(question_key="risk_assessment_quality", grade=moderated_grade,
-                                                  auditor_grade=grade, rationale="r")]
-            db.session.add(moderation)
+            record_completed(audit, moderator=moderator, overall_grade=moderated_grade, overall_rationale="",
+                             answers={"risk_assessment_quality": (moderated_grade, "r")},
+                             selected_because="percentage", completed_at=utcnow())
         audits.append(audit)
     # An audit still in progress does not count.
     make_audit(auditor=north_auditor, round_=round_, status="in_progress")

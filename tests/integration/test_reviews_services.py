@@ -9,11 +9,11 @@ import sqlalchemy as sa
 from qa_app.actions import services as actions
 from qa_app.actions.models import Action
 from qa_app.audits.models import Answer, Audit
-from qa_app.audits.services import save_audit
+from qa_app.audits.services import save_audit, set_final_grades
 from qa_app.errors import DomainError, NotPermitted, ValidationFailed
 from qa_app.extensions import db
 from qa_app.history.models import Event
-from qa_app.reviews.grades import final_answer_grades, final_overall_grades
+from qa_app.audits.queries import final_answer_grades, final_overall_grades
 from qa_app.reviews.models import ReviewCheck
 from qa_app.reviews.queries import review_round_report
 from qa_app.reviews.services import create_review_round, files_to_review, review_context
@@ -41,6 +41,8 @@ def graded(make_audit, make_case, round_, auditor, overall=3, grades=None, statu
         audit.overall_grade = overall
     for key, grade in (grades or {}).items():
         audit.answers.append(Answer(question_key=key, grade=grade, evidence=f"Earlier evidence for {key}"))
+    if status == "submitted":
+        set_final_grades(audit, overall=overall)
     db.session.commit()
     return audit
 
@@ -218,7 +220,7 @@ def submit_review(setup, checks, verify=(), submit=True):
     answers = complete_answers(review.template, grade=2)
     return save_audit(review, actor=review.auditor, answers=answers, overall_grade=2, overall_summary="Better.",
                       immediate_risk=False, immediate_risk_reason="", expected_version=review.version,
-                      submit=submit, review_checks=checks, verify_action_ids=list(verify))
+                      submit=submit, extensions={"review": {"checks": checks, "verify_action_ids": list(verify)}})
 
 
 ALL_YES = {"contingency_plan": {"in_place": "yes", "evidence": ""},

@@ -7,7 +7,8 @@ import pytest
 from hypothesis import given, settings, strategies as st
 
 from qa_app.audit_forms.scales import OFSTED4
-from qa_app.moderation.statistics import Agreement, agreement, outcome, quadratic_weighted_kappa
+from qa_app.moderation.statistics import agreement, quadratic_weighted_kappa
+from qa_app.moderation.workflow import outcome
 
 FOUR = (1, 2, 3, 4)          # Outstanding, Good, Requires improvement, Inadequate
 
@@ -95,13 +96,6 @@ def test_worse_better_and_mean_difference_follow_the_ranks():
     assert (figures.worse, figures.better, figures.within_one) == (2, 1, 2)
     assert figures.mean_difference == pytest.approx(2 / 3)
     assert figures.worse_percent == pytest.approx(200 / 3)
-
-
-def test_as_dict_is_plain_and_rounded():
-    data = agreement([(1, 2), (2, 2), (3, 3)], FOUR).as_dict()
-    assert data["pairs"] == 3 and data["exact_agreement_percent"] == 66.7
-    assert data["moderated_worse"] == 1 and isinstance(data["weighted_kappa"], float)
-    assert Agreement().as_dict()["weighted_kappa"] is None
 
 
 @pytest.mark.parametrize(("auditor", "moderator", "expected"), [

@@ -425,7 +425,6 @@ def test_ofsted4_scale():
     assert OFSTED4.worst([2, 4, 1]) == 4 and OFSTED4.worst([None, 2]) == 2
     assert OFSTED4.worst([]) is None and OFSTED4.worst([None]) is None
     assert OFSTED4.is_good_or_better(2) and not OFSTED4.is_good_or_better(3)
-    assert OFSTED4.needs_evidence(3) and not OFSTED4.needs_evidence(1)
     assert OFSTED4.to_dict() == {
         "key": "ofsted4",
         "grades": [{"value": 1, "label": "Outstanding"}, {"value": 2, "label": "Good"},

@@ -1,29 +1,37 @@
 """`results import`: audits and answers from an exchange workbook (this app's export, or a council's
 past spreadsheet audits laid out the same way). All or nothing: every problem is reported by sheet,
-row and column, and nothing is written unless the whole file is good."""
+row and column, and nothing is written unless the whole file is good.
+
+This module only reads and checks the workbook; each record is stored by the service that owns
+its rules (cases, rounds, audits, moderation, actions), as if it had been entered here.
+"""
 
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 
 import sqlalchemy as sa
 
-from qa_app.actions.models import Action
+from qa_app.actions import services as actions
+from qa_app.actions.models import ActionStatus
 from qa_app.audit_forms.models import TemplateVersion
 from qa_app.audit_forms.schema import YES_PARTLY_NO, AuditTemplate
-from qa_app.audits.models import Answer, Audit
+from qa_app.audits import services as audits
+from qa_app.audits.models import Audit
 from qa_app.audits.workflow import AuditStatus
 from qa_app.auth.models import Role, User
-from qa_app.auth.services import create_user, get_or_create_team, normalise_email
-from qa_app.cases.importing import _CASE_TYPES
-from qa_app.cases.models import CaseFile
+from qa_app.auth.services import create_user, normalise_email
+from qa_app.cases import services as cases
+from qa_app.cases.models import CaseFile, parse_case_type
 from qa_app.db import utcnow
 from qa_app.errors import DomainError
-from qa_app.exports.cells import read_text
-from qa_app.exports.rows import ANSWER_HEADERS, AUDIT_HEADERS
+from qa_app.exchange.cells import read_text
+from qa_app.exchange.queries import ANSWER_HEADERS, AUDIT_HEADERS
 from qa_app.extensions import db
 from qa_app.history.services import record
-from qa_app.moderation.models import ModeratedAnswer, Moderation, ModerationOutcome, ModerationStatus
-from qa_app.rounds.models import AuditRound, RoundStatus
+from qa_app.moderation import services as moderation
+from qa_app.moderation.selection import SelectionReason
+from qa_app.rounds import services as rounds
+from qa_app.rounds.models import AuditRound
 from qa_app.spreadsheets.reader import Limits, UnreadableFile, read_workbook
 
 REQUIRED_AUDIT_COLUMNS = ("Audit ID", "Round", "Template", "Case reference", "Auditor", "Auditor grade")
@@ -159,7 +167,7 @@ def _plan_audits(rows, problems: _Problems) -> dict[str, _AuditPlan]:
                         f"(also row {seen_round_case[(round_name, reference)]})")
         seen_round_case[(round_name, reference)] = n
         case_type_text = _text(v.get("Case type"))
-        case_type = _CASE_TYPES.get(case_type_text.lower()) if case_type_text else None
+        case_type = parse_case_type(case_type_text) if case_type_text else None
         if case_type_text and case_type is None:
             problems.at("Audits", n, "Case type", f"'{case_type_text[:40]}' is not a known case type")
         auditor_email = normalise_email(_text(v.get("Auditor")))
@@ -177,6 +185,10 @@ def _plan_audits(rows, problems: _Problems) -> dict[str, _AuditPlan]:
             AuditStatus.MODERATED if moderated_grade is not None else AuditStatus.SUBMITTED)
         if status is None or status in (AuditStatus.NOT_STARTED, AuditStatus.IN_PROGRESS, AuditStatus.REMOVED):
             problems.at("Audits", n, "Status", f"'{status_text}' is not the status of a submitted audit")
+        because = _text(v.get("Selected for moderation because")) or SelectionReason.HAND.value
+        if moderated_grade is not None and because not in {r.value for r in SelectionReason}:
+            problems.at("Audits", n, "Selected for moderation because", f"'{because[:40]}' is not one of "
+                        + ", ".join(r.value for r in SelectionReason))
         risk = _text(v.get("Child at immediate risk")).lower() in ("yes", "y", "true", "1")
         risk_reason = read_text(v.get("Immediate risk reason")).strip()
         if risk and not risk_reason:
@@ -192,7 +204,7 @@ def _plan_audits(rows, problems: _Problems) -> dict[str, _AuditPlan]:
             moderator_name=_text(v.get("Moderator name")),
             moderated_at=_datetime(v.get("Moderated on"), problems, "Audits", n, "Moderated on"),
             moderated_grade=moderated_grade, rationale=read_text(v.get("Moderator rationale")).strip(),
-            selected_because=_text(v.get("Selected for moderation because")) or "hand",
+            selected_because=because,
             round_started=_date(v.get("Round started on")), round_due=_date(v.get("Round due date")),
         )
     _check_cases(plans, problems)
@@ -245,7 +257,7 @@ def _plan_answers(rows, plans: dict[str, _AuditPlan], problems: _Problems) -> No
                              "moderated": moderated, "rationale": read_text(v.get("Moderator rationale")).strip()}
 
 
-_ACTION_STATUSES = {"open": "open", "done": "done", "verified": "verified", "reopened": "reopened"}
+_ACTION_STATUSES = {status.value: status for status in ActionStatus}
 
 
 def _plan_actions(rows, plans: dict[str, "_AuditPlan"], problems: "_Problems") -> None:
@@ -336,85 +348,63 @@ def _write(plans: dict[str, _AuditPlan], *, actor, filename: str) -> ImportSumma
         users[email] = user
         return user
 
-    rounds: dict[str, AuditRound] = {}
-    cases: dict[str, CaseFile] = {}
+    round_of: dict[str, AuditRound] = {}
     for plan in sorted(plans.values(), key=lambda p: p.row):
-        round_ = rounds.get(plan.round_name) or db.session.scalar(
-            sa.select(AuditRound).where(AuditRound.name == plan.round_name))
-        if round_ is None:
-            started = datetime.combine(plan.round_started, time(9)) if plan.round_started else plan.submitted_at
-            round_ = AuditRound(name=plan.round_name, template_version=plan.version, status=RoundStatus.REPORTING,
-                                due_date=plan.round_due or plan.submitted_at.date(), seed=0,
-                                sample_confirmed_at=started, created_at=started,
-                                created_by_id=getattr(actor, "id", None),
-                                sample_rule={"imported_from": filename[:200]})
-            db.session.add(round_)
-            summary.rounds_created.append(plan.round_name)
-        rounds[plan.round_name] = round_
-        case = cases.get(plan.reference) or db.session.scalar(
-            sa.select(CaseFile).where(CaseFile.reference == plan.reference))
-        if case is None:
-            case = CaseFile(reference=plan.reference, case_type=plan.case_type, team=get_or_create_team(plan.team))
-            db.session.add(case)
-            summary.cases_created += 1
-        cases[plan.reference] = case
-        db.session.flush()
-        if db.session.scalar(sa.select(Audit.id).where(Audit.round_id == round_.id, Audit.case_file_id == case.id)):
-            raise ResultsRejected([f"Audits, row {plan.row}, column 'Case reference': case file {plan.reference} "
-                                   f"already has an audit in round '{plan.round_name}' here"])
-        auditor = user_for(plan.auditor_email, plan.auditor_name, Role.AUDITOR)
-        audit = Audit(round=round_, case_file=case, template_version_id=plan.version.id, auditor_id=auditor.id,
-                      status=plan.status, overall_grade=plan.auditor_grade, overall_summary=plan.summary,
-                      immediate_risk=plan.immediate_risk, immediate_risk_reason=plan.risk_reason,
-                      sampled_by="hand", created_at=plan.submitted_at, started_at=plan.submitted_at,
-                      updated_at=plan.submitted_at, submitted_at=plan.submitted_at)
-        for key, answer in plan.answers.items():
-            graded = plan.version.template.question(key).is_graded
-            value = answer["value"]
-            if value is None and not answer["evidence"]:
-                continue
-            audit.answers.append(Answer(question_key=key, grade=value if graded else None,
-                                        value="" if graded or value is None else value, evidence=answer["evidence"]))
-            summary.answers += 1
-        db.session.add(audit)
-        if plan.moderated_grade is not None:
-            moderator = user_for(plan.moderator_email, plan.moderator_name, Role.MODERATOR)
-            scale = plan.version.template.scale
-            db.session.add(Moderation(
-                audit=audit, round_id=round_.id, moderator_id=moderator.id, status=ModerationStatus.COMPLETED,
-                selected_because=plan.selected_because[:20], overall_grade=plan.moderated_grade,
-                overall_rationale=plan.rationale, auditor_overall_grade=plan.auditor_grade,
-                outcome=_outcome(scale, plan.auditor_grade, plan.moderated_grade),
-                created_at=plan.moderated_at or plan.submitted_at, graded_at=plan.moderated_at or plan.submitted_at,
-                completed_at=plan.moderated_at or plan.submitted_at,
-                answers=[ModeratedAnswer(question_key=key, grade=a["moderated"], rationale=a["rationale"],
-                                         auditor_grade=a["value"])
-                         for key, a in plan.answers.items() if a["moderated"] is not None],
-            ))
-        for planned in plan.actions:
-            owner = user_for(planned["owner"], "", Role.PRACTITIONER)
-            verifier = user_for(planned["verifier"], "", Role.AUDITOR) if planned["verifier"] else None
-            db.session.add(Action(
-                audit=audit, question_key=planned["question_key"], description=planned["description"],
-                owner_id=owner.id, due_date=planned["due_date"], status=planned["status"],
-                created_at=plan.submitted_at, done_at=planned["done_at"], done_note=planned["done_note"],
-                verified_by_id=verifier.id if verifier else None,
-                verified_at=planned["verified_at"] or (planned["done_at"] if verifier else None),
-                reopened_reason=planned["reopened_reason"], created_by_id=getattr(actor, "id", None)))
-            summary.actions += 1
-        summary.audits += 1
+        try:
+            _write_audit(plan, round_of, user_for, summary, actor=actor, filename=filename)
+        except ResultsRejected:
+            raise
+        except DomainError as error:
+            raise ResultsRejected([f"Audits, row {plan.row}: {error.message}"]) from None
     db.session.flush()
     record(actor, "results.imported", None, filename=filename[:200], audits=summary.audits,
            rounds_created=summary.rounds_created, users_created=summary.users_created)
     return summary
 
 
-def _outcome(scale, auditor: int, moderated: int) -> str:
-    if scale.is_worse(moderated, auditor):
-        return ModerationOutcome.MODERATED_WORSE
-    if scale.is_worse(auditor, moderated):
-        return ModerationOutcome.MODERATED_BETTER
-    return ModerationOutcome.AGREED
+def _write_audit(plan: _AuditPlan, round_of: dict[str, AuditRound], user_for, summary: ImportSummary, *,
+                 actor, filename: str) -> None:
+    round_ = round_of.get(plan.round_name) or db.session.scalar(
+        sa.select(AuditRound).where(AuditRound.name == plan.round_name))
+    if round_ is None:
+        started = datetime.combine(plan.round_started, time(9)) if plan.round_started else plan.submitted_at
+        round_ = rounds.record_past_round(
+            name=plan.round_name, template_version=plan.version, started_at=started,
+            due_date=plan.round_due or plan.submitted_at.date(), seed=0,
+            sample_rule={"imported_from": filename[:200]}, created_by_id=getattr(actor, "id", None))
+        summary.rounds_created.append(plan.round_name)
+    round_of[plan.round_name] = round_
+    case, added = cases.find_or_add(plan.reference, case_type=plan.case_type, team=plan.team)
+    summary.cases_created += added
+    db.session.flush()
+    if db.session.scalar(sa.select(Audit.id).where(Audit.round_id == round_.id, Audit.case_file_id == case.id)):
+        raise ResultsRejected([f"Audits, row {plan.row}, column 'Case reference': case file {plan.reference} "
+                               f"already has an audit in round '{plan.round_name}' here"])
+    audit = audits.record_submitted(
+        round_=round_, case_file=case, template_version=plan.version,
+        auditor=user_for(plan.auditor_email, plan.auditor_name, Role.AUDITOR), status=plan.status,
+        overall_grade=plan.auditor_grade, overall_summary=plan.summary, immediate_risk=plan.immediate_risk,
+        immediate_risk_reason=plan.risk_reason, submitted_at=plan.submitted_at,
+        answers={key: {"value": a["value"], "evidence": a["evidence"]} for key, a in plan.answers.items()})
+    summary.answers += sum(1 for a in plan.answers.values() if a["value"] is not None or a["evidence"])
+    if plan.moderated_grade is not None:
+        moderation.record_completed(
+            audit, moderator=user_for(plan.moderator_email, plan.moderator_name, Role.MODERATOR),
+            overall_grade=plan.moderated_grade, overall_rationale=plan.rationale,
+            answers={key: (a["moderated"], a["rationale"]) for key, a in plan.answers.items()
+                     if a["moderated"] is not None},
+            selected_because=plan.selected_because, completed_at=plan.moderated_at or plan.submitted_at)
+    for planned in plan.actions:
+        verifier = user_for(planned["verifier"], "", Role.AUDITOR) if planned["verifier"] else None
+        actions.record_existing(
+            audit, question_key=planned["question_key"], description=planned["description"],
+            owner=user_for(planned["owner"], "", Role.PRACTITIONER), due_date=planned["due_date"],
+            status=planned["status"], created_at=plan.submitted_at, created_by_id=getattr(actor, "id", None),
+            done_at=planned["done_at"], done_note=planned["done_note"], verified_by=verifier,
+            verified_at=planned["verified_at"] or (planned["done_at"] if verifier else None),
+            reopened_reason=planned["reopened_reason"])
+        summary.actions += 1
+    summary.audits += 1
 
 
 def _find_version(key: str, label: str) -> TemplateVersion | None:

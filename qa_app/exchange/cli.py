@@ -1,16 +1,12 @@
-"""`export round|all` and `report round --json`."""
+"""`export round|all` and `results import`: the exchange workbook from the command line."""
 
-import json
 import sys
 from pathlib import Path
 
 import click
-import sqlalchemy as sa
 
-from qa_app.audit_forms.models import TemplateVersion
-from qa_app.audits.models import Audit
 from qa_app.extensions import db
-from qa_app.reports.builder import find_round, round_report
+from qa_app.reports.builder import find_round
 from qa_app.reports.queries import ReportFilter
 
 
@@ -34,13 +30,14 @@ def export_all(output: str) -> None:
 
 
 def _export(filters: ReportFilter, output: str) -> None:
-    from qa_app.exports.workbook import write_exchange_workbook
+    from qa_app.exchange.export import write_exchange_workbook
+    from qa_app.exchange.queries import export_size
 
     path = Path(output)
     if path.suffix.lower() != ".xlsx":
         click.echo("The output file must end in .xlsx", err=True)
         sys.exit(1)
-    total, answers = _counts(filters)
+    total, answers = export_size(filters)
     show = sys.stderr.isatty()
     temporary = path.with_name(path.name + ".part")
     with click.progressbar(length=max(total + answers, 1), label="Exporting", file=sys.stderr,
@@ -54,8 +51,7 @@ def _export(filters: ReportFilter, output: str) -> None:
 
         try:
             with temporary.open("wb") as out:
-                write_exchange_workbook(out, filters=filters, generated_by="command line",
-                                        template_versions=_versions(filters), progress=progress)
+                write_exchange_workbook(out, filters=filters, generated_by="command line", progress=progress)
         except OSError as error:
             temporary.unlink(missing_ok=True)
             click.echo(f"Cannot write {output}: {error.strerror}", err=True)
@@ -63,24 +59,6 @@ def _export(filters: ReportFilter, output: str) -> None:
         bar.update(max(total + answers, 1))
     temporary.replace(path)
     click.echo(f"Exported {total} audit(s) to {path}")
-
-
-def _counts(filters: ReportFilter) -> tuple[int, int]:
-    """How many audits and answers the export will write (for the progress bar)."""
-    from qa_app.audits.models import Answer
-    from qa_app.reports.queries import audit_scope
-
-    scope = audit_scope(filters).subquery()
-    audits = db.session.scalar(sa.select(sa.func.count()).select_from(scope)) or 0
-    answers = db.session.scalar(sa.select(sa.func.count(Answer.id)).where(
-        Answer.audit_id.in_(sa.select(scope.c.audit_id)))) or 0
-    return audits, answers
-
-
-def _versions(filters: ReportFilter) -> list[str]:
-    query = sa.select(TemplateVersion.key, TemplateVersion.version_label, TemplateVersion.content_hash).where(
-        TemplateVersion.id.in_(sa.select(Audit.template_version_id).distinct()))
-    return [f"{key} {label} ({digest[:12]})" for key, label, digest in db.session.execute(query)]
 
 
 def _round_or_exit(ident: str):
@@ -91,26 +69,6 @@ def _round_or_exit(ident: str):
     return round_
 
 
-@click.group("report", help="Report figures.")
-def report_cli() -> None:
-    pass
-
-
-@report_cli.command("round", help="The report of one round (its id or exact name).")
-@click.argument("ident", metavar="ROUND")
-@click.option("--json", "as_json", is_flag=True, help="Print the figures as JSON.")
-def report_round(ident: str, as_json: bool) -> None:
-    round_ = _round_or_exit(ident)
-    report = round_report(round_)
-    if as_json:
-        click.echo(json.dumps(report, indent=2, ensure_ascii=False, default=str))
-        return
-    click.echo(f"{report['round']}: {report['audits']} audits completed")
-    for label, n in report["final_grades"].items():
-        click.echo(f"  {label:22} {n}")
-    click.echo(f"  % Inadequate: {report['percent_inadequate']}; % Good or better: {report['percent_good_or_better']}")
-
-
 @click.group("results", help="Import audit results in the exchange format.")
 def results_cli() -> None:
     pass
@@ -119,7 +77,7 @@ def results_cli() -> None:
 @results_cli.command("import", help="Import the Audits and Answers sheets of an exchange workbook. All or nothing.")
 @click.argument("path", type=click.Path(dir_okay=False))
 def results_import(path: str) -> None:
-    from qa_app.exports.importing import STEPS, ResultsRejected, import_results
+    from qa_app.exchange.importing import STEPS, ResultsRejected, import_results
 
     file = Path(path)
     try:

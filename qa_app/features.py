@@ -1,0 +1,20 @@
+"""Where every feature plugs into the shared pages and into the audit, in one place.
+
+Each feature's `panels.register()` adds its navigation items, its panels on the home, audit and
+case pages (`qa_app.panels`) and its audit extensions (`qa_app.audits.extensions`). The app
+factory calls `register_features()` once; registering again changes nothing.
+"""
+
+from importlib import import_module
+
+# In the order of the house: the core first, then what builds on it.
+FEATURES = (
+    "qa_app.dashboard", "qa_app.cases.panels", "qa_app.rounds.panels", "qa_app.audits.panels",
+    "qa_app.moderation.panels", "qa_app.actions.panels", "qa_app.reviews.panels", "qa_app.escalations.panels",
+    "qa_app.challenges.panels", "qa_app.reports.panels",
+)
+
+
+def register_features() -> None:
+    for name in FEATURES:
+        import_module(name).register()
