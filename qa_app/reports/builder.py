@@ -19,7 +19,7 @@ from qa_app.rounds.models import AuditRound
 
 def build_report(filters: ReportFilter, *, today: date | None = None, round_name: str | None = None,
                  with_challenges: bool = True) -> dict:
-    """Every figure of the report, as plain JSON-able data (see docs/exchange-format.md and the README).
+    """Every figure of the report, as plain JSON-able data (its JSON keys: docs/cli.md, `report round`).
 
     Two grouped queries (audits, answers) feed every figure; the trend across rounds needs two more
     when the report is limited to some rounds.
