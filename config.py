@@ -34,6 +34,10 @@ class Config:
     SERVICE_URL = os.environ.get("SERVICE_URL", "")  # makes links in emails absolute
     SERVICE_NAME = os.environ.get("SERVICE_NAME", "Case file audit")
     PAGE_SIZE = 50
+    # A folder for Jinja's compiled templates, shared by every app built in this process (and by
+    # other processes given the same folder). Off unless set: the test suite sets it, because each
+    # test builds an app of its own and would otherwise compile every page it renders again.
+    JINJA_BYTECODE_CACHE_DIR = os.environ.get("JINJA_BYTECODE_CACHE_DIR", "")
 
 
 class DevelopmentConfig(Config):

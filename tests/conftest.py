@@ -21,8 +21,24 @@ PG_URL = os.environ.get("TEST_DATABASE_URL")
 PASSWORD = "correct horse battery staple"
 
 
+# Compiled Jinja templates, kept for the whole run of this process (each pytest-xdist worker has
+# its own): every test builds a fresh app, and without this each one compiles every page it renders.
+JINJA_CACHE_DIR: Path | None = None
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _jinja_bytecode_cache(tmp_path_factory):
+    global JINJA_CACHE_DIR
+    JINJA_CACHE_DIR = tmp_path_factory.mktemp("jinja-bytecode")
+    yield
+    JINJA_CACHE_DIR = None
+
+
 def _app_for(url: str, **overrides):
-    return create_app("test", {"SQLALCHEMY_DATABASE_URI": url, "TEMPLATES_DIR": str(TEMPLATES_DIR), **overrides})
+    config = {"SQLALCHEMY_DATABASE_URI": url, "TEMPLATES_DIR": str(TEMPLATES_DIR)}
+    if JINJA_CACHE_DIR is not None:
+        config["JINJA_BYTECODE_CACHE_DIR"] = str(JINJA_CACHE_DIR)
+    return create_app("test", {**config, **overrides})
 
 
 def _migrate_and_sync(url: str) -> None:
