@@ -1,15 +1,20 @@
 """Fixtures: a migrated database per test (SQLite, or PostgreSQL when TEST_DATABASE_URL is set),
-the app, a client, and factories for the objects tests need."""
+the app, a client, and factories for the objects tests need.
+
+The clock: the whole run sees today's date at midday UTC, moving on from there as time passes (see
+`pytest_configure`), so "today" is one date for every test and for the app under test.
+"""
 
 import itertools
 import os
 import shutil
 import uuid
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+import time_machine
 from flask.testing import FlaskClient
 
 from qa_app import create_app
@@ -19,6 +24,35 @@ ROOT = Path(__file__).resolve().parents[1]
 TEMPLATES_DIR = ROOT / "audit_templates"
 PG_URL = os.environ.get("TEST_DATABASE_URL")
 PASSWORD = "correct horse battery staple"
+
+
+# --- the clock ---------------------------------------------------------------------------------
+# Tests compare dates they work out themselves (several modules set TODAY = date.today() when they
+# are collected) with the dates the app works out with date.today() while it serves a request. A
+# run that crossed midnight failed: an action made "due today" before midnight was overdue after
+# it. Between 23:00 and midnight UTC in summer, London is already on tomorrow's date, and the app
+# shows stored times in London time. So the run starts at midday UTC on the real date and the
+# clock ticks on from there: the date never changes during a run (of under twelve hours), and
+# London and UTC agree on it. QA_TEST_CLOCK_START (an ISO date and time, UTC) starts the run at
+# another moment, e.g. 2027-12-24T12:00 to run the suite on Christmas Eve; pytest-xdist's workers
+# inherit it from the first process, so they all agree.
+CLOCK_START = "QA_TEST_CLOCK_START"
+_travel = None
+
+
+def pytest_configure(config):
+    global _travel
+    start = os.environ.setdefault(CLOCK_START, datetime.combine(datetime.now(UTC).date(), time(12), UTC).isoformat())
+    moment = datetime.fromisoformat(start)
+    _travel = time_machine.travel(moment if moment.tzinfo else moment.replace(tzinfo=UTC), tick=True)
+    _travel.start()
+
+
+def pytest_unconfigure(config):
+    global _travel
+    if _travel is not None:
+        _travel.stop()
+        _travel = None
 
 
 # Compiled Jinja templates, kept for the whole run of this process (each pytest-xdist worker has
