@@ -56,7 +56,8 @@ def pytest_unconfigure(config):
 
 
 # Compiled Jinja templates, kept for the whole run of this process (each pytest-xdist worker has
-# its own): every test builds a fresh app, and without this each one compiles every page it renders.
+# its own): every app the tests build (the worker's, the access matrix's, those some tests build
+# for themselves) loads a page compiled once instead of compiling it again.
 JINJA_CACHE_DIR: Path | None = None
 
 
