@@ -115,94 +115,37 @@ def template_database(tmp_path_factory):
 _counter = itertools.count()
 
 
-def _pg_url(name: str) -> str:
-    return sa.engine.make_url(PG_URL).set(database=name).render_as_string(hide_password=False)
-
-
-class _PgRefill:
-    """Puts a PostgreSQL database back as its template left it, in place: every row deleted, the
-    template's rows copied back in, every sequence where the template had it.
-
-    It gives each test what a new copy of the template would (the schema never changes during a
-    test), in about a tenth of the time CREATE DATABASE takes to copy a database's files and log
-    them; with two suites on two cores that was a second a test.
-    """
-
-    def __init__(self, url: str):
-        self.engine = sa.create_engine(url, poolclass=sa.pool.StaticPool)
-        self.tables = [table.name for table in _reflected(self.engine).sorted_tables]
-        with self.engine.connect() as conn:
-            cursor = conn.connection.driver_connection.cursor()
-            self.rows = {}
-            for table in self.tables:
-                with cursor.copy(f'COPY "{table}" TO STDOUT') as copy:
-                    data = b"".join(bytes(block) for block in copy)
-                if data:
-                    self.rows[table] = data
-            self.sequences = conn.exec_driver_sql(
-                "SELECT quote_ident(schemaname) || '.' || quote_ident(sequencename), coalesce(last_value, 1), last_value IS NOT NULL"
-                " FROM pg_sequences").all()
-            conn.rollback()
-
-    def __call__(self) -> None:
-        with self.engine.begin() as conn:
-            # Whatever the last test left connected goes, as DROP DATABASE ... WITH (FORCE) did.
-            conn.exec_driver_sql("SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
-                                 " WHERE datname = current_database() AND pid <> pg_backend_pid()")
-            conn.exec_driver_sql("SET LOCAL session_replication_role = replica")  # no triggers, no FK checks
-            for table in self.tables:
-                conn.exec_driver_sql(f'DELETE FROM "{table}"')
-            cursor = conn.connection.driver_connection.cursor()
-            for table, data in self.rows.items():
-                with cursor.copy(f'COPY "{table}" FROM STDIN') as copy:
-                    copy.write(data)
-            for name, value, called in self.sequences:
-                conn.exec_driver_sql("SELECT setval(%s, %s, %s)", (name, value, called))
-
-    def close(self) -> None:
-        self.engine.dispose()
-
-
-def _reflected(engine) -> sa.MetaData:
-    metadata = sa.MetaData()
-    metadata.reflect(engine)
-    return metadata
-
-
 @pytest.fixture(scope="session")
 def worker_database(template_database, tmp_path_factory):
-    """This worker's database: one URL for the whole run, and a function that puts it back as the
-    template has it (called before each test that asks for `database_url`)."""
+    """Where this worker's app keeps its data: one URL for the whole run, refilled from the
+    template before each test that asks for `database_url`."""
     if PG_URL:
         name = f"qa_worker_{os.getpid()}_{uuid.uuid4().hex[:6]}"
         admin = _pg_admin()
-        with admin.connect() as conn:
-            conn.exec_driver_sql(f'CREATE DATABASE "{name}" TEMPLATE "{template_database}"')
-        refill = _PgRefill(_pg_url(name))
-        yield _pg_url(name), refill
-        refill.close()
+        yield admin, name
         with admin.connect() as conn:
             conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         admin.dispose()
     else:
-        path = tmp_path_factory.mktemp("worker") / "test.sqlite"
-
-        def refill():
-            # A new file (not the old one overwritten): a connection left open by the last test
-            # keeps the old file and its write-ahead log, and never sees or touches this one.
-            for leftover in (path, Path(f"{path}-wal"), Path(f"{path}-shm"), Path(f"{path}-journal")):
-                leftover.unlink(missing_ok=True)
-            shutil.copyfile(template_database, path)
-
-        yield f"sqlite:///{path}", refill
+        yield None, tmp_path_factory.mktemp("worker") / "test.sqlite"
 
 
 @pytest.fixture
-def database_url(worker_database):
-    """A database as the template has it, for this test alone, at this worker's one URL."""
-    url, refill = worker_database
-    refill()
-    return url
+def database_url(worker_database, template_database):
+    """A fresh copy of the template database for this test, at this worker's one URL."""
+    admin, where = worker_database
+    if PG_URL:
+        with admin.connect() as conn:
+            conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{where}" WITH (FORCE)')
+            conn.exec_driver_sql(f'CREATE DATABASE "{where}" TEMPLATE "{template_database}"')
+        yield sa.engine.make_url(PG_URL).set(database=where).render_as_string(hide_password=False)
+    else:
+        # A new file (not the old one overwritten): a connection left open by the last test keeps
+        # the old file and its write-ahead log, and never sees or touches this one.
+        for leftover in (where, Path(f"{where}-wal"), Path(f"{where}-shm"), Path(f"{where}-journal")):
+            leftover.unlink(missing_ok=True)
+        shutil.copyfile(template_database, where)
+        yield f"sqlite:///{where}"
 
 
 @pytest.fixture
@@ -247,7 +190,9 @@ def worker_app(worker_database):
     """One app per worker, built once: building one (its URL map, extensions, template loaders)
     takes about 30 ms, and its Jinja environment keeps each page compiled for the next test. Its
     database URL never changes; `database_url` gives each test a fresh database behind it."""
-    url, _refill = worker_database
+    admin, where = worker_database
+    url = (sa.engine.make_url(PG_URL).set(database=where).render_as_string(hide_password=False) if PG_URL
+           else f"sqlite:///{where}")
     app = _app_for(url)
     yield app, dict(app.config)
     with app.app_context():
