@@ -34,6 +34,15 @@ class Config:
     SERVICE_URL = os.environ.get("SERVICE_URL", "")  # makes links in emails absolute
     SERVICE_NAME = os.environ.get("SERVICE_NAME", "Case file audit")
     PAGE_SIZE = 50
+    # Background jobs (docs/deployment.md, "Background jobs"): the queue (empty: a SQLite file in
+    # instance/), where job files are kept (shared by every server and worker), for how long, and
+    # from what size an export or an import runs as a job rather than inside the web request.
+    JOB_QUEUE_URL = os.environ.get("JOB_QUEUE_URL", "")
+    JOB_FILES_DIR = os.environ.get("JOB_FILES_DIR") or str(BASE_DIR / "instance" / "job-files")
+    JOB_FILES_KEEP_HOURS = int(os.environ.get("JOB_FILES_KEEP_HOURS", "24"))
+    JOB_STALE_MINUTES = int(os.environ.get("JOB_STALE_MINUTES", "30"))
+    JOB_EXPORT_AUDITS = int(os.environ.get("JOB_EXPORT_AUDITS", "2000"))
+    JOB_IMPORT_BYTES = int(os.environ.get("JOB_IMPORT_KB", "256")) * 1024
 
 
 class DevelopmentConfig(Config):
@@ -59,6 +68,7 @@ class TestConfig(Config):
     SECRET_KEY = "test-secret"
     ARGON2_TIME_COST = 1
     ARGON2_MEMORY_COST = 1024
+    JOB_QUEUE_URL = os.environ.get("JOB_QUEUE_URL", "memory://")  # jobs run by runner.drain() in tests
 
 
 CONFIGS = {

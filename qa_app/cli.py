@@ -21,6 +21,7 @@ def register_commands(app: Flask) -> None:
     from qa_app.challenges.cli import challenges_cli
     from qa_app.demo import demo_command
     from qa_app.exchange.cli import export_cli, results_cli
+    from qa_app.jobs.cli import jobs_cli
     from qa_app.notifications.cli import notifications_cli
     from qa_app.reports.cli import report_cli
 
@@ -30,6 +31,7 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(results_cli)
     app.cli.add_command(challenges_cli)
     app.cli.add_command(notifications_cli)
+    app.cli.add_command(jobs_cli)
 
 
 def main() -> None:

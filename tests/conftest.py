@@ -22,7 +22,18 @@ PASSWORD = "correct horse battery staple"
 
 
 def _app_for(url: str, **overrides):
-    return create_app("test", {"SQLALCHEMY_DATABASE_URI": url, "TEMPLATES_DIR": str(TEMPLATES_DIR), **overrides})
+    return create_app("test", {"SQLALCHEMY_DATABASE_URI": url, "TEMPLATES_DIR": str(TEMPLATES_DIR),
+                               "JOB_FILES_DIR": _job_files_for(url), **overrides})
+
+
+def _job_files_for(url: str) -> str:
+    """Each test database has its own folder of job files, beside it (SQLite) or in /tmp."""
+    parsed = sa.engine.make_url(url)
+    if parsed.get_backend_name() == "sqlite" and parsed.database:
+        return str(Path(parsed.database).parent / f"{Path(parsed.database).stem}-job-files")
+    import tempfile
+
+    return str(Path(tempfile.gettempdir()) / f"qa-job-files-{parsed.database or 'memory'}")
 
 
 def _migrate_and_sync(url: str) -> None:
