@@ -110,8 +110,8 @@ class RequestScopedClient(FlaskClient):
     """
 
     def open(self, *args, **kwargs):
-        # End the test's own transaction first: on SQLite every transaction takes the write lock
-        # (BEGIN IMMEDIATE), and the request must not wait for the test.
+        # End the test's own transaction first: on SQLite a transaction that has written holds the
+        # write lock until it ends, and the request must not wait for the test.
         db.session.commit()
         with self.application.app_context():
             return super().open(*args, **kwargs)
