@@ -56,6 +56,8 @@ def cached_report(filters: ReportFilter, *, today: date, round_name: str | None 
     """The report `build_report` would return now, from the cache when it is current (a copy)."""
     key = _key(filters, today, round_name, with_challenges)
     version = current_version()
+    if version is None:   # no version row (a database not made by the migrations): never cache
+        return build_report(filters, today=today, round_name=round_name, with_challenges=with_challenges)
     stored = db.session.get(CachedReport, key)
     if stored is not None and stored.version == version:
         return copy.deepcopy(stored.payload)
@@ -64,8 +66,8 @@ def cached_report(filters: ReportFilter, *, today: date, round_name: str | None 
     return report
 
 
-def current_version() -> int:
-    return db.session.scalar(sa.select(ReportState.version).where(ReportState.id == 1)) or 0
+def current_version() -> int | None:
+    return db.session.scalar(sa.select(ReportState.version).where(ReportState.id == 1))
 
 
 def raise_version(connection=None) -> None:

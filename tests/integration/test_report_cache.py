@@ -212,3 +212,13 @@ def test_app_servers_sharing_a_database_see_each_others_changes(app, make_audit,
         db.engine.dispose()
     db.session.expire_all()
     assert served()["audits"] == 2 and served() == fresh()
+
+
+def test_without_a_version_row_nothing_is_cached(app, make_audit, people):
+    from qa_app.reports.models import ReportState
+
+    submit(make_audit(auditor=people["auditor"]), grade=2)
+    db.session.execute(sa.delete(ReportState))
+    db.session.commit()
+    assert served() == fresh()
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(CachedReport)) == 0
