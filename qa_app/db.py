@@ -77,6 +77,21 @@ def _sqlite_take_write_lock(connection, cursor, statement, _parameters, _context
     connection.info[WRITING] = True
 
 
+def lock_for_writing(session) -> None:
+    """Take the write lock now, before the reads a write depends on (check, then insert), so that
+    two such transactions run one after the other, as they did when every transaction began with
+    BEGIN IMMEDIATE. SQLite only: on PostgreSQL the callers use row or advisory locks."""
+    connection = session.connection()
+    if connection.dialect.name == "sqlite" and not connection.info.get(WRITING):
+        cursor = connection.connection.dbapi_connection.cursor()
+        try:
+            cursor.execute("COMMIT")
+            cursor.execute("BEGIN IMMEDIATE")
+        finally:
+            cursor.close()
+        connection.info[WRITING] = True
+
+
 def holds_write_lock(connection) -> bool:
     """Whether this SQLite connection's transaction holds the write lock (for tests and checks)."""
     return bool(connection.info.get(WRITING))

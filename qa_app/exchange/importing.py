@@ -22,7 +22,7 @@ from qa_app.auth.models import Role, User
 from qa_app.auth.services import create_user, normalise_email
 from qa_app.cases import services as cases
 from qa_app.cases.models import CaseFile, parse_case_type
-from qa_app.db import utcnow
+from qa_app.db import lock_for_writing, utcnow
 from qa_app.errors import DomainError
 from qa_app.exchange.cells import read_text
 from qa_app.exchange.queries import ANSWER_HEADERS, AUDIT_HEADERS
@@ -105,6 +105,7 @@ def import_results(data: bytes, filename: str, *, actor, limits: Limits = IMPORT
     if problems:
         raise ResultsRejected(problems)
     progress(STEPS[2])
+    lock_for_writing(db.session)   # SQLite: two imports take turns (what they look up, then add)
     return _write(plans, actor=actor, filename=filename)
 
 
