@@ -38,6 +38,9 @@ _MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 _REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 _SHEET_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"
 _CHUNK = 1 << 16
+# zlib's default level. The fastest (1) saved about a tenth of the export's time for files half as
+# large again, measured on 2,000 audits; the minimal writer the benchmark compares with uses 6 too.
+ZIP_LEVEL = 6
 
 
 @dataclass
@@ -72,7 +75,8 @@ def write_workbook(out: BinaryIO, data: ExchangeData, progress: Progress | None 
     with tempfile.SpooledTemporaryFile(max_size=4 * 1024 * 1024) as frame:
         _frame(frame, data)
         frame.seek(0)
-        with zipfile.ZipFile(frame) as source, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        with zipfile.ZipFile(frame) as source, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED,
+                                                                             compresslevel=ZIP_LEVEL) as target:
             _fill(source, target, data, progress, sheet_rows)
 
 
@@ -193,24 +197,30 @@ def _sheet_start(sheet: Sheet, columns: list[str]) -> str:
 def _row_xml(number: int, values, columns: list[str], styles: tuple[str, str]) -> str:
     """One <row>: text as inline strings (cleaned by cells.clean_text, then escaped), numbers,
     booleans, and dates as Excel serial numbers with the UK date style; None writes no cell."""
-    parts = [f'<row r="{number}">']
+    n = str(number)
+    parts = [f'<row r="{n}">']
+    append = parts.append
     for column, value in zip(columns, values):
         kind = value.__class__
         if kind is str:
-            parts.append(f'<c r="{column}{number}{_text(value)}')
+            append(f'<c r="{column}{n}{_text(value)}')
         elif value is None:
             continue
-        elif kind is int or kind is float:
-            parts.append(f'<c r="{column}{number}" t="n"><v>{"%.16g" % value}</v></c>')
+        elif kind is int:
+            append(f'<c r="{column}{n}" t="n"><v>{value}</v></c>')
+        elif kind is float:
+            append(f'<c r="{column}{n}" t="n"><v>{"%.16g" % value}</v></c>')
         elif kind is bool:
-            parts.append(f'<c r="{column}{number}" t="b"><v>{int(value)}</v></c>')
+            append(f'<c r="{column}{n}" t="b"><v>{int(value)}</v></c>')
         elif isinstance(value, datetime):
-            parts.append(f'<c r="{column}{number}" s="{styles[1]}" t="n"><v>{"%.16g" % to_excel(value)}</v></c>')
+            append(f'<c r="{column}{n}" s="{styles[1]}" t="n"><v>{"%.16g" % to_excel(value)}</v></c>')
         elif isinstance(value, date):
-            parts.append(f'<c r="{column}{number}" s="{styles[0]}" t="n"><v>{"%.16g" % to_excel(value)}</v></c>')
+            append(f'<c r="{column}{n}" s="{styles[0]}" t="n"><v>{"%.16g" % to_excel(value)}</v></c>')
+        elif isinstance(value, int):   # an int subclass (an enum's value, say)
+            append(f'<c r="{column}{n}" t="n"><v>{int(value)}</v></c>')
         else:
-            parts.append(f'<c r="{column}{number}{_text(str(value))}')
-    parts.append("</row>")
+            append(f'<c r="{column}{n}{_text(str(value))}')
+    append("</row>")
     return "".join(parts)
 
 
