@@ -99,8 +99,11 @@ def grade_labels() -> dict[tuple[int, int], str]:
 def _stream(query) -> Iterator:
     """The rows of a query of columns, streamed in chunks through the session's connection: plain
     rows, without the ORM's per-row work (the export reads millions of them)."""
-    connection = db.session.connection().execution_options(stream_results=True, max_row_buffer=STREAM_CHUNK)
-    for partition in connection.execute(query).partitions(STREAM_CHUNK):
+    # Options on the statement, not the connection: Connection.execution_options() changes the
+    # session's connection in place, and a later INSERT would go to a server-side cursor.
+    result = db.session.connection().execute(
+        query, execution_options={"stream_results": True, "max_row_buffer": STREAM_CHUNK})
+    for partition in result.partitions(STREAM_CHUNK):
         yield from partition
 
 
