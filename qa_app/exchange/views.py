@@ -47,9 +47,13 @@ def export():
                                query=request.query_string.decode())
     # Written to a temporary file (memory stays flat), then streamed to the browser.
     spool = tempfile.SpooledTemporaryFile(max_size=8 * 1024 * 1024)
-    write_exchange_workbook(spool, filters=filters, generated_by=current_user.email, today=date.today())
-    record(current_user, "export.downloaded", None, filters=filters.describe())
-    db.session.commit()
+    try:
+        write_exchange_workbook(spool, filters=filters, generated_by=current_user.email, today=date.today())
+        record(current_user, "export.downloaded", None, filters=filters.describe())
+        db.session.commit()
+    except BaseException:
+        spool.close()   # a failed export leaves no temporary file behind
+        raise
     spool.seek(0)
     response = send_file(spool, as_attachment=True, download_name=f"qa-results-{date.today():%Y-%m-%d}.xlsx",
                          mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
