@@ -23,6 +23,9 @@ def create_app(config_name: str | None = None, overrides: dict | None = None) ->
     os.makedirs(app.instance_path, exist_ok=True)
 
     register_extensions(app)
+    from qa_app import inputs
+
+    inputs.register(app)
     register_blueprints(app)
     from qa_app.features import register_features
 

@@ -76,3 +76,11 @@ def attach_problems(form, problems: list[tuple[str, str]], fallback: str | None 
         field = form._fields.get(name) or (form._fields.get(fallback) if fallback else None) or next(
             f for f in form if f.type not in ("CSRFTokenField", "HiddenField"))
         field.errors = list(field.errors) + [message]
+
+
+def upload_status(form, problems: list[str]) -> int:
+    """The status of an upload page shown again: 422 when the file was read and refused, 400 when
+    the form itself was wrong (no file chosen), 200 when it is simply shown."""
+    if problems:
+        return 422
+    return 400 if form.errors else 200

@@ -12,7 +12,7 @@ from qa_app.extensions import db
 from qa_app.panels import CASE_PANELS
 from qa_app.history.services import record
 from qa_app.spreadsheets.reader import Limits
-from qa_app.writes import commit_form
+from qa_app.writes import commit_form, upload_status
 
 bp = Blueprint("cases", __name__, url_prefix="/cases")
 
@@ -78,4 +78,4 @@ def upload():
         if written.ok:
             flash(f"Case list imported: {written.value.summary()}.", "success")
             return redirect(url_for("cases.index"))
-    return render_template("cases/import.html", form=form, problems=problems)
+    return render_template("cases/import.html", form=form, problems=problems), upload_status(form, problems)

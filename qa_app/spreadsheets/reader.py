@@ -60,6 +60,7 @@ _CHUNK = 64 * 1024
 _ZIP_MAGIC = b"PK\x03\x04"
 _OLE_MAGIC = bytes.fromhex("D0CF11E0A1B11AE1")
 _BLANK_RE = re.compile(rb"\s*")
+_CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")  # C0 controls but tab, LF, CR; and DEL
 _CONTROL_ESCAPE_RE = re.compile(r"_x00([01][0-9A-Fa-f])_")  # how Excel stores control characters
 _FORBIDDEN_XML = tuple(w.encode(e) for w in ("<!doctype", "<!entity") for e in ("ascii", "utf-16-le", "utf-16-be"))
 _OVERLAP = max(len(p) for p in _FORBIDDEN_XML) - 1
@@ -180,8 +181,10 @@ def _clean(value: object, number: int, index: int, header: str | None, limits: L
     if len(value) > limits.max_cell_chars:
         raise UnreadableFile(f"{where.cell(number, index, header)}: the text is {len(value):,} characters long; "
                              f"the limit is {limits.max_cell_chars:,}.")
-    if "\x00" in value:
-        raise UnreadableFile(f"{where.cell(number, index, header)} contains a NUL character, which isn't allowed. "
+    control = _CONTROL_RE.search(value)
+    if control:
+        what = "a NUL character" if control.group() == "\x00" else f"a control character (code {ord(control.group())})"
+        raise UnreadableFile(f"{where.cell(number, index, header)} contains {what}, which isn't allowed. "
                              "Remove it and upload the file again.")
     return value or None
 
