@@ -34,6 +34,12 @@ class Config:
     SERVICE_URL = os.environ.get("SERVICE_URL", "")  # makes links in emails absolute
     SERVICE_NAME = os.environ.get("SERVICE_NAME", "Case file audit")
     PAGE_SIZE = 50
+    # How many reverse proxies stand in front of the app (nginx: 1). Their X-Forwarded-For gives the
+    # client address kept in the history; 0 trusts no header (the address is the connecting one).
+    TRUSTED_PROXIES = int(os.environ.get("TRUSTED_PROXIES", "0") or 0)
+    # The key of the history's hash chain. Set it once and never change it (docs/deployment.md);
+    # when it is empty a key derived from SECRET_KEY is used.
+    HISTORY_KEY = os.environ.get("HISTORY_KEY", "")
 
 
 class DevelopmentConfig(Config):

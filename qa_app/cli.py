@@ -21,6 +21,8 @@ def register_commands(app: Flask) -> None:
     from qa_app.challenges.cli import challenges_cli
     from qa_app.demo import demo_command
     from qa_app.exchange.cli import export_cli, results_cli
+    from qa_app.history.cli import history_cli
+    from qa_app.operations.cli import backup_cli, database_cli
     from qa_app.notifications.cli import notifications_cli
     from qa_app.reports.cli import report_cli
 
@@ -30,6 +32,9 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(results_cli)
     app.cli.add_command(challenges_cli)
     app.cli.add_command(notifications_cli)
+    app.cli.add_command(history_cli)
+    app.cli.add_command(database_cli)
+    app.cli.add_command(backup_cli)
 
 
 def main() -> None:

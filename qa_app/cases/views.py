@@ -42,7 +42,8 @@ def index():
     page = db.paginate(case_query(filters), page=bounded_int(args.get("page"), 1, 100_000) or 1, per_page=50,
                        error_out=False)
     teams = db.session.scalars(sa.select(Team).order_by(Team.name)).all()
-    record(current_user, "cases.listed", None, page=page.page, filters=dict(args))
+    record(current_user, "cases.listed", None, page=page.page, filters=dict(args),
+           case_ids=[case.id for case in page.items])
     db.session.commit()
     return render_template("cases/index.html", page=page, teams=teams, filters=filters,
                            case_types=CASE_TYPE_LABELS, factors=FACTORS, args=args)
