@@ -40,6 +40,9 @@ class Config:
     # The key of the history's hash chain. Set it once and never change it (docs/deployment.md);
     # when it is empty a key derived from SECRET_KEY is used.
     HISTORY_KEY = os.environ.get("HISTORY_KEY", "")
+    # Retention periods in days, overriding the defaults per kind: "audits=1095,actions=730"
+    # (qa_app/retention/policy.py, docs/retention.md).
+    RETENTION_DAYS = os.environ.get("RETENTION_DAYS", "")
 
 
 class DevelopmentConfig(Config):

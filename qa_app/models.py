@@ -10,12 +10,13 @@ from qa_app.escalations.models import Escalation
 from qa_app.history.models import ChainLink, Event, EventCase, EventPayload
 from qa_app.moderation.models import ModeratedAnswer, Moderation, ModerationChange
 from qa_app.notifications.models import Notification
+from qa_app.retention.models import LegalHold
 from qa_app.reviews.models import ReviewCheck
 from qa_app.rounds.models import AuditRound, SampleChange
 
 __all__ = [
     "Action", "Answer", "Audit", "AuditRound", "AuditVersion", "CaseFactor", "CaseFile", "ChainLink", "Challenge",
-    "ChallengeStage", "Escalation", "Event", "EventCase", "EventPayload", "ModeratedAnswer", "Moderation", "ModerationChange", "Notification",
+    "ChallengeStage", "Escalation", "Event", "EventCase", "EventPayload", "LegalHold", "ModeratedAnswer", "Moderation", "ModerationChange", "Notification",
     "Reflection",
     "QuestionTheme", "ReviewCheck", "SampleChange", "Team", "TemplateGrade", "TemplateQuestion", "TemplateVersion",
     "User", "UserRole",

@@ -29,6 +29,7 @@ class Escalation(Base):
     status: Mapped[str] = mapped_column(sa.String(14), default=EscalationStatus.RAISED, index=True)
     acknowledged_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
     acknowledged_at: Mapped[datetime | None]
+    erased_at: Mapped[datetime | None]  # when retention erased its text (qa_app.retention)
     action_taken: Mapped[str] = mapped_column(sa.Text, default="")
     version: Mapped[int] = mapped_column(default=1)
 
