@@ -85,15 +85,18 @@ def _sqlite_tables(path: str) -> list[str]:
 
 
 def _sqlite_copy(source_path, target_path: Path) -> None:
-    source = sqlite3.connect(source_path, timeout=30)
-    target = sqlite3.connect(target_path)
     try:
-        source.backup(target)  # all pages in one step: one consistent moment
+        source = sqlite3.connect(source_path, timeout=30)
+        try:
+            target = sqlite3.connect(target_path)
+            try:
+                source.backup(target)  # all pages in one step: one consistent moment
+            finally:
+                target.close()
+        finally:
+            source.close()
     except sqlite3.Error as error:
-        raise BackupFailed(f"The SQLite backup failed: {error}") from None
-    finally:
-        target.close()
-        source.close()
+        raise BackupFailed(f"the SQLite copy to {target_path} failed ({error})") from None
 
 
 def _pg_tool(name: str) -> str:

@@ -187,13 +187,14 @@ def _erase_audits(ids: list[int]) -> None:
         overall_summary="", erased_at=now,
         immediate_risk_reason=sa.case((Audit.immediate_risk, ERASED), else_="")).execution_options(
         synchronize_session=False))
-    text_questions = sa.select(TemplateQuestion.key).where(
-        TemplateQuestion.type == "text",
-        TemplateQuestion.template_version_id == sa.select(Audit.template_version_id)
-        .where(Audit.id == Answer.audit_id).scalar_subquery())
-    db.session.execute(sa.update(Answer).where(Answer.audit_id.in_(ids)).values(
-        evidence="", value=sa.case((Answer.question_key.in_(text_questions), ""), else_=Answer.value))
-        .execution_options(synchronize_session=False))
+    db.session.execute(sa.update(Answer).where(Answer.audit_id.in_(ids)).values(evidence="")
+                       .execution_options(synchronize_session=False))
+    # The value of a free-text question is text too; grades and choices stay.
+    for version_id, audit_ids in _by_template_version(ids).items():
+        keys = sa.select(TemplateQuestion.key).where(TemplateQuestion.template_version_id == version_id,
+                                                     TemplateQuestion.type == "text")
+        db.session.execute(sa.update(Answer).where(Answer.audit_id.in_(audit_ids), Answer.question_key.in_(keys))
+                           .values(value="").execution_options(synchronize_session=False))
     for version in db.session.scalars(sa.select(AuditVersion).where(AuditVersion.audit_id.in_(ids))):
         snapshot = dict(version.snapshot)
         snapshot["overall_summary"] = ""
@@ -213,6 +214,14 @@ def _erase_audits(ids: list[int]) -> None:
     _erase_payloads("audits", ids)
     _erase_payloads("moderations", list(db.session.scalars(moderations)))
     db.session.expire_all()
+
+
+def _by_template_version(ids: list[int]) -> dict[int, list[int]]:
+    found: dict[int, list[int]] = {}
+    for audit_id, version_id in db.session.execute(
+            sa.select(Audit.id, Audit.template_version_id).where(Audit.id.in_(ids))):
+        found.setdefault(version_id, []).append(audit_id)
+    return found
 
 
 def _erase_actions(ids: list[int]) -> None:
