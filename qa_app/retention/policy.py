@@ -5,7 +5,7 @@
 | audits | submission (or last change, never submitted) | the text of the audit, its answers, versions, moderation and follow-up checks is erased; grades stay, so reports still count it |
 | actions | verification, else completion, else creation | what must change, what was done, why reopened |
 | challenges | resolution (open ones never) | the concern, outcome sought, resolution, responses |
-| escalations | acknowledgement (open ones never) | the reason and the action taken |
+| escalations | acknowledgement (open ones never) | the reason, the action taken and the outcome note |
 | feedback | when written | the practitioner's reflection is deleted |
 | history | when recorded | the event's details; who, what, when and the chain stay |
 

@@ -113,7 +113,8 @@ def due_query(kind: str, today: date, days: int) -> sa.Select:
                                               sa.or_(Challenge.audit_id.is_(None), _audit_not_held(Challenge.audit_id)))
                 .order_by(clock, Challenge.id))
     if kind == "escalations":
-        return (sa.select(Escalation.id).where(Escalation.erased_at.is_(None), Escalation.status == "acknowledged",
+        return (sa.select(Escalation.id).where(Escalation.erased_at.is_(None),
+                                               Escalation.status.in_(("acknowledged", "closed")),
                                                Escalation.acknowledged_at < cutoff,
                                                Escalation.case_file_id.not_in(cases),
                                                _audit_not_held(Escalation.audit_id))
@@ -244,7 +245,8 @@ def _erase_challenges(ids: list[int]) -> None:
 
 def _erase_escalations(ids: list[int]) -> None:
     db.session.execute(sa.update(Escalation).where(Escalation.id.in_(ids)).values(
-        reason=ERASED, action_taken=ERASED, erased_at=utcnow()).execution_options(synchronize_session=False))
+        reason=ERASED, action_taken=ERASED, outcome_note="", erased_at=utcnow()).execution_options(
+        synchronize_session=False))
     _erase_payloads("escalations", ids)
     db.session.expire_all()
 

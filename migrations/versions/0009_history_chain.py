@@ -2,8 +2,8 @@
 retention can erase case text), the actor's roles, client address and request id, and the case
 files each event concerns. Existing events are chained in id order.
 
-Revision ID: 0008
-Revises: 0007
+Revision ID: 0009
+Revises: 0008
 """
 import json
 from types import SimpleNamespace
@@ -11,8 +11,8 @@ from types import SimpleNamespace
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0008'
-down_revision = '0007'
+revision = '0009'
+down_revision = '0008'
 branch_labels = None
 depends_on = None
 
