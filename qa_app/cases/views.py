@@ -17,6 +17,12 @@ from qa_app.writes import commit_form, upload_status
 bp = Blueprint("cases", __name__, url_prefix="/cases")
 
 
+def web_limits(app) -> Limits:
+    """A workbook uploaded in the browser may unpack to at most 64 MB (about 150,000 rows): reading
+    more would take longer than a web request may. Larger lists: CSV, or `cases import`."""
+    return Limits(max_bytes=app.config["MAX_CONTENT_LENGTH"], max_uncompressed_bytes=64 * 1024 * 1024)
+
+
 def bounded_int(text: str | None, low: int, high: int) -> int | None:
     """A whole number from the address, or None when it is missing or out of range (never a 500)."""
     try:
@@ -67,9 +73,13 @@ def upload():
 
     def import_upload():
         upload = form.file.data
-        return import_cases(upload.read(), upload.filename or "upload", actor=current_user,
-                            close_missing=form.close_missing.data,
-                            limits=Limits(max_bytes=current_app.config["MAX_CONTENT_LENGTH"]))
+        # Nothing is written while the file is read and checked: end the request's read
+        # transaction first, so the checking holds no lock and other people's requests go on.
+        db.session.commit()
+        return import_cases(upload.read(), upload.filename or "upload", actor=actor,
+                            close_missing=form.close_missing.data, limits=web_limits(current_app))
+
+    actor = current_user._get_current_object()
 
     try:
         written = commit_form(form, import_upload)

@@ -7,15 +7,15 @@ from tests.functional.matrix_common import Call
 MANAGERS = frozenset({"admin", "qa_lead"})
 
 
-def extend_world(app, people, world) -> None:
+def _fresh_hold(w) -> int:
+    """A hold of its own for each request (a released hold cannot be released again)."""
     from qa_app.extensions import db
     from qa_app.retention.models import LegalHold
 
-    with app.app_context():
-        hold = LegalHold(case_file_id=world.case_id, reason="A complaint is being investigated")
-        db.session.add(hold)
-        db.session.commit()
-        world.extra["hold_id"] = hold.id
+    hold = LegalHold(case_file_id=w.case_id, reason="A complaint is being investigated")
+    db.session.add(hold)
+    db.session.commit()
+    return hold.id
 
 
 POLICY = {
@@ -31,7 +31,7 @@ SCENARIOS = {
         data={"case_reference": _reference(w), "round_name": "", "reason": "Complaint 2026/14"},
         event="legal_hold.placed"),
     ("retention.release", "POST"): lambda w, who: Call(
-        url_for("retention.release", hold_id=w.extra["hold_id"]), 302, "/retention/",
+        url_for("retention.release", hold_id=_fresh_hold(w)), 302, "/retention/",
         data={"reason": "The complaint is closed"}, event="legal_hold.released"),
 }
 

@@ -403,7 +403,7 @@ def test_access(shared_app, people, worlds, sessions, endpoint, method, who, rel
     elif who == ANON:
         assert response.status_code == 302
         assert location.path == "/sign-in"
-        assert parse_qs(location.query).get("next") == [urlsplit(call.path).path]
+        assert [urlsplit(n).path for n in parse_qs(location.query).get("next", [])] == [urlsplit(call.path).path]
     else:
         assert response.status_code == 403, body[:800]
         assert "You do not have access to this page" in body
