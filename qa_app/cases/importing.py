@@ -1,6 +1,7 @@
 """Importing the case list exported from the case-management system (CSV or XLSX)."""
 
 import re
+import sys
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
@@ -145,87 +146,33 @@ def parse_rows(raw_rows) -> tuple[list[CaseRow], list[str]]:
                 problems.append(f"More problems follow (only the first {MAX_PROBLEMS} are listed): correct "
                                 "these and upload the file again to see the rest.")
             continue
-        rows.append(CaseRow(n, reference.upper(), case_type.value, team, worker, dob, opened, factors))
+        # Teams and workers repeat row after row: one copy of each name (100,000 rows in little memory).
+        rows.append(CaseRow(n, reference.upper(), case_type.value, sys.intern(team), sys.intern(worker), dob, opened,
+                            factors))
     return rows, problems
 
 
 def _apply(rows: list[CaseRow], *, actor, close_missing: bool, filename: str,
            present: set[str] = set(OPTIONAL)) -> ImportResult:
-    """Write the checked rows in bulk (no ORM object per row, so memory stays flat and 100,000 rows
-    take seconds), in the caller's transaction, which the caller commits at once."""
+    """Write the checked rows in bulk, 5,000 at a time (no ORM object per row, so memory stays flat
+    and 100,000 rows take seconds), in the caller's transaction, which the caller commits at once."""
     _lock_imports()
     result = ImportResult()
     teams = {name.lower(): team_id for team_id, name in db.session.execute(sa.select(Team.id, Team.name))}
     fields = ["case_type"] + [name for column, name in _OPTIONAL_FIELDS if column in present]
-    existing: dict[str, tuple] = {}
-    references = [row.reference for row in rows]
-    columns = [CaseFile.id, CaseFile.reference, CaseFile.case_type, CaseFile.team_id, CaseFile.allocated_worker,
-               CaseFile.date_of_birth, CaseFile.open_date, CaseFile.status]
-    for start in range(0, len(references), 900):
-        chunk = references[start:start + 900]
-        for found in db.session.execute(sa.select(*columns).where(CaseFile.reference.in_(chunk))):
-            existing[found.reference] = found
-    factors: dict[int, tuple[str, ...]] = {}
-    if "Factors" in present and existing:
-        ids = [found.id for found in existing.values()]
-        for start in range(0, len(ids), 900):
-            for case_id, factor in db.session.execute(sa.select(CaseFactor.case_file_id, CaseFactor.factor).where(
-                    CaseFactor.case_file_id.in_(ids[start:start + 900]))):
-                factors[case_id] = factors.get(case_id, ()) + (factor,)
-    now = utcnow()
-    inserts, updates, new_factors, replaced_factors = [], [], {}, []
-    for row in rows:
-        team_id = teams.get(row.team.lower())
-        if team_id is None:
-            team_id = teams[row.team.lower()] = get_or_create_team(row.team).id
-        found = existing.get(row.reference)
-        wanted = {"case_type": row.case_type, "allocated_worker": row.allocated_worker,
-                  "date_of_birth": row.date_of_birth, "open_date": row.open_date}
-        if found is None:
-            inserts.append({"reference": row.reference, "team_id": team_id, "status": CaseStatus.OPEN.value,
-                            "created_at": now, "updated_at": now, **wanted})
-            if row.factors:
-                new_factors[row.reference] = row.factors
-            result.added.append(row.reference)
-            continue
-        changed = found.team_id != team_id or found.status != CaseStatus.OPEN or any(
-            getattr(found, name) != wanted[name] for name in fields)
-        factors_changed = "Factors" in present and tuple(sorted(factors.get(found.id, ()))) != row.factors
-        if changed or factors_changed:
-            updates.append({"id": found.id, "team_id": team_id, "status": CaseStatus.OPEN.value, "closed_at": None,
-                            "updated_at": now, **{name: wanted[name] for name in fields}})
-            if factors_changed:
-                replaced_factors.append((found.id, row.factors))
-            result.updated.append(row.reference)
-        else:
-            result.unchanged.append(row.reference)
-    connection = db.session.connection()  # Core executemany: no ORM work per row
+    connection = db.session.connection()  # Core statements: no ORM work per row
     cases, case_factors = CaseFile.__table__, CaseFactor.__table__
-    _insert_fast(connection, inserts)
-    with_factors = list(new_factors)
-    for start in range(0, len(with_factors), 900):
-        made = connection.execute(sa.select(cases.c.id, cases.c.reference).where(
-            cases.c.reference.in_(with_factors[start:start + 900])))
-        links = [{"case_file_id": case_id, "factor": factor} for case_id, reference in made
-                 for factor in new_factors[reference]]
-        if links:
-            connection.execute(case_factors.insert(), links)
-    if updates:
-        for start in range(0, len(updates), 5000):
-            connection.execute(cases.update().where(cases.c.id == sa.bindparam("case_id")).values(
-                {name: sa.bindparam(name) for name in updates[0] if name != "id"}),
-                [{**{k: v for k, v in row.items() if k != "id"}, "case_id": row["id"]}
-                 for row in updates[start:start + 5000]])
-    for start in range(0, len(replaced_factors), 900):
-        chunk = replaced_factors[start:start + 900]
-        connection.execute(case_factors.delete().where(case_factors.c.case_file_id.in_([case_id for case_id, _ in chunk])))
-        links = [{"case_file_id": case_id, "factor": factor} for case_id, wanted in chunk for factor in wanted]
-        if links:
-            connection.execute(case_factors.insert(), links)
+    now = utcnow()
+    for start in range(0, len(rows), _CHUNK):
+        chunk = rows[start:start + _CHUNK]
+        for row in chunk:
+            if row.team.lower() not in teams:
+                teams[row.team.lower()] = get_or_create_team(row.team).id
+        _apply_chunk(connection, chunk, teams, fields, present, now, result)
     if close_missing:
-        seen = set(references)
-        to_close = [(case_id, reference) for case_id, reference in db.session.execute(
-            sa.select(CaseFile.id, CaseFile.reference).where(CaseFile.status == CaseStatus.OPEN))
+        seen = {row.reference for row in rows}
+        to_close = [(case_id, reference) for case_id, reference in connection.execute(
+            sa.select(cases.c.id, cases.c.reference).where(cases.c.status == CaseStatus.OPEN.value))
             if reference not in seen]
         if to_close:
             connection.execute(cases.update().where(cases.c.id == sa.bindparam("case_id")).values(
@@ -238,32 +185,92 @@ def _apply(rows: list[CaseRow], *, actor, close_missing: bool, filename: str,
     return result
 
 
+_CHUNK = 5000
+
+
+def _apply_chunk(connection, chunk: list[CaseRow], teams: dict[str, int], fields: list[str], present: set[str],
+                 now, result: ImportResult) -> None:
+    cases, case_factors = CaseFile.__table__, CaseFactor.__table__
+    existing: dict[str, tuple] = {}
+    references = [row.reference for row in chunk]
+    for start in range(0, len(references), 900):
+        for found in connection.execute(sa.select(
+                cases.c.id, cases.c.reference, cases.c.case_type, cases.c.team_id, cases.c.allocated_worker,
+                cases.c.date_of_birth, cases.c.open_date, cases.c.status).where(
+                cases.c.reference.in_(references[start:start + 900]))):
+            existing[found.reference] = found
+    factors: dict[int, tuple[str, ...]] = {}
+    if "Factors" in present and existing:
+        ids = [found.id for found in existing.values()]
+        for start in range(0, len(ids), 900):
+            for case_id, factor in connection.execute(sa.select(case_factors.c.case_file_id, case_factors.c.factor)
+                                                      .where(case_factors.c.case_file_id.in_(ids[start:start + 900]))):
+                factors[case_id] = factors.get(case_id, ()) + (factor,)
+    inserts, updates, new_factors, replaced_factors = [], [], {}, []
+    for row in chunk:
+        team_id = teams[row.team.lower()]
+        found = existing.get(row.reference)
+        if found is None:
+            inserts.append((row.reference, team_id, CaseStatus.OPEN.value, now, now, row.case_type,
+                            row.allocated_worker, row.date_of_birth, row.open_date))
+            if row.factors:
+                new_factors[row.reference] = row.factors
+            result.added.append(row.reference)
+            continue
+        wanted = {"case_type": row.case_type, "allocated_worker": row.allocated_worker,
+                  "date_of_birth": row.date_of_birth, "open_date": row.open_date}
+        changed = found.team_id != team_id or found.status != CaseStatus.OPEN or any(
+            getattr(found, name) != wanted[name] for name in fields)
+        factors_changed = "Factors" in present and tuple(sorted(factors.get(found.id, ()))) != row.factors
+        if changed or factors_changed:
+            updates.append({"case_id": found.id, "team_id": team_id, "status": CaseStatus.OPEN.value,
+                            "closed_at": None, "updated_at": now, **{name: wanted[name] for name in fields}})
+            if factors_changed:
+                replaced_factors.append((found.id, row.factors))
+            result.updated.append(row.reference)
+        else:
+            result.unchanged.append(row.reference)
+    _insert_fast(connection, inserts)
+    with_factors = list(new_factors)
+    for start in range(0, len(with_factors), 900):
+        made = connection.execute(sa.select(cases.c.id, cases.c.reference).where(
+            cases.c.reference.in_(with_factors[start:start + 900])))
+        links = [{"case_file_id": case_id, "factor": factor} for case_id, reference in made
+                 for factor in new_factors[reference]]
+        if links:
+            connection.execute(case_factors.insert(), links)
+    if updates:
+        connection.execute(cases.update().where(cases.c.id == sa.bindparam("case_id")).values(
+            {name: sa.bindparam(name) for name in updates[0] if name != "case_id"}), updates)
+    if replaced_factors:
+        connection.execute(case_factors.delete().where(
+            case_factors.c.case_file_id.in_([case_id for case_id, _ in replaced_factors])))
+        links = [{"case_file_id": case_id, "factor": factor} for case_id, wanted in replaced_factors
+                 for factor in wanted]
+        if links:
+            connection.execute(case_factors.insert(), links)
+
+
 _INSERT_COLUMNS = ("reference", "team_id", "status", "created_at", "updated_at", "case_type", "allocated_worker",
                    "date_of_birth", "open_date")
 
 
-def _insert_fast(connection, inserts: list[dict]) -> None:
-    """New case files through the driver's own executemany: SQLAlchemy's per-row parameter work
-    was most of the time of a 100,000-row import. Values are given as each database stores them."""
+def _insert_fast(connection, inserts: list[tuple]) -> None:
+    """New case files (tuples in _INSERT_COLUMNS order) through the driver's own executemany:
+    SQLAlchemy's per-row parameter work was most of the time of a large import. Values are given
+    as each database stores them."""
     if not inserts:
         return
     sqlite = connection.dialect.name == "sqlite"
     mark = "?" if sqlite else "%s"
     sql = (f"INSERT INTO case_files ({', '.join(_INSERT_COLUMNS)}) "
            f"VALUES ({', '.join([mark] * len(_INSERT_COLUMNS))})")
-
-    def stored(value):
-        if not sqlite or value is None:
-            return value
-        if isinstance(value, datetime):  # as SQLAlchemy's SQLite DateTime writes it
-            return value.isoformat(" ", timespec="microseconds")
-        if isinstance(value, date):
-            return value.isoformat()
-        return value
-
-    for start in range(0, len(inserts), 5000):
-        connection.exec_driver_sql(sql, [tuple(stored(row[name]) for name in _INSERT_COLUMNS)
-                                         for row in inserts[start:start + 5000]])
+    if sqlite:  # as SQLAlchemy's SQLite Date and DateTime types write them
+        inserts = [(*row[:3], row[3].isoformat(" ", timespec="microseconds"),
+                    row[4].isoformat(" ", timespec="microseconds"), *row[5:7],
+                    row[7].isoformat() if row[7] else None, row[8].isoformat() if row[8] else None)
+                   for row in inserts]
+    connection.exec_driver_sql(sql, inserts)
 
 
 _OPTIONAL_FIELDS = (("Allocated worker", "allocated_worker"), ("Date of birth", "date_of_birth"),
