@@ -5,7 +5,9 @@
 For each size it writes a case list CSV (7 columns, as a case-management system exports it: about
 2.1 MB at 100,000 rows), makes a fresh SQLite database migrated to head, and runs
 `flask --app wsgi cases import FILE` in a process of its own, so its wall time and peak memory
-(maximum resident set size of that process) are the import's alone. With --baseline REF the same
+(maximum resident set size of that process) are the import's alone; the same command doing
+nothing (`users list`) is measured beside it, so the app's own start-up time and memory can be
+told apart from the import's. With --baseline REF the same
 import runs, interleaved (baseline then current, per size), on the code of git REF, checked out in
 a temporary worktree: the honest comparison on the same machine under the same load. The load
 average is recorded before each run. Targets (issue 12): 100,000 rows in under 10 s, peak memory
@@ -46,7 +48,7 @@ def run(code: Path, url: str, *args: str) -> tuple[float, int, str]:
     seconds = time.monotonic() - started
     if os.waitstatus_to_exitcode(status) != 0:
         raise RuntimeError(f"{' '.join(args)} failed in {code}:\n{output}")
-    return seconds, usage.ru_maxrss // 1024, output.strip().splitlines()[-1]
+    return seconds, usage.ru_maxrss // 1024, (output.strip().splitlines() or [""])[-1]
 
 
 def measure(code: Path, rows: int, csv_path: Path, workdir: Path) -> dict:
@@ -55,8 +57,10 @@ def measure(code: Path, rows: int, csv_path: Path, workdir: Path) -> dict:
     url = f"sqlite:///{database}"
     run(code, url, "db", "upgrade")
     load = os.getloadavg()[0]
+    startup, startup_peak, _ = run(code, url, "users", "list")  # the same process doing nothing
     seconds, peak, last = run(code, url, "cases", "import", str(csv_path))
     return {"code": str(code), "rows": rows, "seconds": round(seconds, 2), "peak_mb": peak,
+            "startup_seconds": round(startup, 2), "startup_peak_mb": startup_peak,
             "load_average_1min": round(load, 2), "output": last}
 
 
@@ -90,9 +94,10 @@ def main() -> None:
                 subprocess.run(["git", "worktree", "remove", "--force", str(baseline)], cwd=ROOT, capture_output=True)
     if options.json:
         Path(options.json).write_text(json.dumps(results, indent=2))
-    print(f"{'size':>8} {'code':>9} {'seconds':>8} {'peak MB':>8} {'load':>5}")
+    print(f"{'size':>8} {'code':>9} {'seconds':>8} {'peak MB':>8} {'startup s':>9} {'startup MB':>10} {'load':>5}")
     for r in results:
-        print(f"{r['rows']:>8,} {r['label']:>9} {r['seconds']:>8} {r['peak_mb']:>8} {r['load_average_1min']:>5}")
+        print(f"{r['rows']:>8,} {r['label']:>9} {r['seconds']:>8} {r['peak_mb']:>8} {r['startup_seconds']:>9} "
+              f"{r['startup_peak_mb']:>10} {r['load_average_1min']:>5}")
 
 
 if __name__ == "__main__":
