@@ -37,7 +37,7 @@ def world(make_user, make_audit, make_round, make_case):
                         status="done", done_at=utcnow(), done_note="Done it")
         escalation = Escalation(audit_id=audit.id, case_file_id=audit.case_file_id, raised_by_id=lead.id,
                                 reason=f"Risk in {name}", status="acknowledged", acknowledged_by_id=lead.id,
-                                acknowledged_at=utcnow(), action_taken="Visited")
+                                acknowledged_at=utcnow(), action_taken="Visited", due_at=utcnow())
         challenge = Challenge(case_file_id=audit.case_file_id, raised_by_id=lead.id, raised_on=date.today(),
                               category=_category(), concern=f"Drift in {name}", audit_id=audit.id, outcome_sought="A plan",
                               team_id=audit.case_file.team_id, status="resolved", current_stage="informal",
