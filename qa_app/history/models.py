@@ -12,7 +12,7 @@ Three kinds of row, and which may change:
 - `event_cases`: which case files each event concerns (an index for "who has seen this case",
   checked against the events' own `case_ids` by `history verify`). Never changed.
 
-The database refuses the forbidden changes with triggers (migrations 0001 and 0009); on PostgreSQL
+The database refuses the forbidden changes with triggers (migrations 0001 and 0010); on PostgreSQL
 the app's role is not the tables' owner, so it cannot drop or disable them (docs/deployment.md).
 """
 

@@ -2,8 +2,8 @@
 retention can erase case text), the actor's roles, client address and request id, and the case
 files each event concerns. Existing events are chained in id order.
 
-Revision ID: 0009
-Revises: 0008
+Revision ID: 0010
+Revises: 0009
 """
 import json
 from types import SimpleNamespace
@@ -11,8 +11,8 @@ from types import SimpleNamespace
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0009'
-down_revision = '0008'
+revision = '0010'
+down_revision = '0009'
 branch_labels = None
 depends_on = None
 
