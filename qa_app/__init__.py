@@ -24,6 +24,12 @@ def create_app(config_name: str | None = None, overrides: dict | None = None) ->
     use_bytecode_cache(app)
 
     register_extensions(app)
+    from qa_app import inputs
+
+    inputs.register(app)
+    from qa_app.history import web as history_web
+
+    history_web.register(app)
     register_blueprints(app)
     from qa_app.features import register_features
 
@@ -68,13 +74,16 @@ def register_blueprints(app: Flask) -> None:
     from qa_app.escalations.views import bp as escalations_bp
     from qa_app.exchange.views import bp as exchange_bp
     from qa_app.jobs.views import bp as jobs_bp
+    from qa_app.history.views import bp as history_bp
+    from qa_app.retention.views import bp as retention_bp
     from qa_app.moderation.views import bp as moderation_bp
     from qa_app.reports.views import bp as reports_bp
     from qa_app.reviews.views import bp as reviews_bp
     from qa_app.rounds.views import bp as rounds_bp
 
     for blueprint in (auth_bp, dashboard_bp, cases_bp, rounds_bp, audits_bp, moderation_bp, actions_bp,
-                      reviews_bp, escalations_bp, challenges_bp, reports_bp, exchange_bp, jobs_bp):
+                      reviews_bp, escalations_bp, challenges_bp, reports_bp, exchange_bp, jobs_bp, history_bp,
+                      retention_bp):
         app.register_blueprint(blueprint)
 
     govuk_assets = os.path.join(app.root_path, "static", "govuk", "assets")

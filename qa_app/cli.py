@@ -23,6 +23,9 @@ def register_commands(app: Flask) -> None:
     from qa_app.escalations.cli import escalations_cli
     from qa_app.exchange.cli import export_cli, results_cli
     from qa_app.jobs.cli import jobs_cli
+    from qa_app.history.cli import history_cli
+    from qa_app.operations.cli import backup_cli, database_cli
+    from qa_app.retention.cli import retention_cli
     from qa_app.notifications.cli import notifications_cli
     from qa_app.reports.cli import report_cli
 
@@ -34,6 +37,10 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(escalations_cli)
     app.cli.add_command(notifications_cli)
     app.cli.add_command(jobs_cli)
+    app.cli.add_command(history_cli)
+    app.cli.add_command(database_cli)
+    app.cli.add_command(backup_cli)
+    app.cli.add_command(retention_cli)
 
 
 def main() -> None:

@@ -7,18 +7,19 @@ from qa_app.auth.models import Team, User, UserRole
 from qa_app.cases.models import CaseFactor, CaseFile
 from qa_app.challenges.models import Challenge, ChallengeStage
 from qa_app.escalations.models import Escalation
-from qa_app.history.models import Event
+from qa_app.history.models import ChainLink, Event, EventCase, EventPayload
 from qa_app.jobs.models import Job
 from qa_app.moderation.models import ModeratedAnswer, Moderation, ModerationChange
 from qa_app.notifications.models import Notification
 from qa_app.reports.models import CachedReport, ReportState
+from qa_app.retention.models import LegalHold
 from qa_app.reviews.models import ReviewCheck
 from qa_app.rounds.models import AuditRound, SampleChange
 
 __all__ = [
-    "Action", "Answer", "Audit", "AuditRound", "AuditVersion", "CaseFactor", "CaseFile", "Challenge",
-    "ChallengeStage", "Escalation", "Event", "Job", "ModeratedAnswer", "Moderation", "ModerationChange", "Notification",
-    "Reflection", "CachedReport", "ReportState",
+    "Action", "Answer", "Audit", "AuditRound", "AuditVersion", "CaseFactor", "CaseFile", "ChainLink", "Challenge",
+    "ChallengeStage", "Escalation", "Event", "EventCase", "EventPayload", "Job", "LegalHold", "ModeratedAnswer",
+    "Moderation", "ModerationChange", "Notification", "Reflection", "CachedReport", "ReportState",
     "QuestionTheme", "ReviewCheck", "SampleChange", "Team", "TemplateGrade", "TemplateQuestion", "TemplateVersion",
     "User", "UserRole",
 ]

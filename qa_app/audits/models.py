@@ -46,6 +46,7 @@ class Audit(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     started_at: Mapped[datetime | None]
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+    erased_at: Mapped[datetime | None]  # when retention erased its text (qa_app.retention)
     updated_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
     submitted_at: Mapped[datetime | None] = mapped_column(index=True)
     # Optimistic locking: every save bumps it; a save from an older page is refused.

@@ -12,6 +12,7 @@ from qa_app.auth.permissions import ROUND_READERS, roles_required
 from qa_app.cases.models import CaseFile
 from qa_app.errors import DomainError, ValidationFailed
 from qa_app.extensions import db
+from qa_app.history.services import record
 from qa_app.rounds import services
 from qa_app.rounds.forms import AssignForm, RemoveForm, RoundForm, SampleChangeForm
 from qa_app.rounds.models import AuditRound, SampleChange
@@ -78,6 +79,10 @@ def show(round_id: int):
         sa.select(SampleChange, CaseFile.reference).join(CaseFile, CaseFile.id == SampleChange.case_file_id)
         .where(SampleChange.round_id == round_.id).order_by(SampleChange.changed_at)
     ).all() if manage else []
+    shown = ({audit.case_file_id for audit in audits} | {c.case_file_id for c in (preview.chosen if preview else ())}
+             | {change.case_file_id for change, _reference in changes})
+    record(current_user, "round.viewed", round_, case_ids=shown)
+    db.session.commit()
     return render_template(
         "rounds/show.html", round=round_, progress=round_progress(round_, today), preview=preview,
         teams=teams, audits=audits, auditors=auditors, manage=manage, changes=changes,

@@ -28,5 +28,5 @@ SCENARIOS = {
     ("exchange.import_form", "GET"): lambda w, who: Call(url_for("exchange.import_form"), 200),
     # A file that is not a workbook: the page lists the problem, and nothing is imported.
     ("exchange.import_form", "POST"): lambda w, who: Call(
-        url_for("exchange.import_form"), 200, data={"file": (io.BytesIO(b"not a workbook"), "results.xlsx")}),
+        url_for("exchange.import_form"), 422, data={"file": (io.BytesIO(b"not a workbook"), "results.xlsx")}),
 }
