@@ -122,7 +122,10 @@ def register(app: Flask) -> None:
     from qa_app.audits.permissions import can_view_audit
     from qa_app.history.services import event_label
 
+    from qa_app.audit_forms.scales import describe_condition
+
     app.add_template_global(can_view_audit, "can_view_audit")
+    app.add_template_global(describe_condition, "describe_condition")
     app.add_template_global(event_label, "event_label")
     for helper in (evidence_grades, show_answer):
         app.add_template_global(helper, helper.__name__)

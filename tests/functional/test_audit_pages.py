@@ -104,3 +104,19 @@ def test_flagging_a_child_at_risk_says_who_has_been_told(app, client, make_audit
     html = response.get_data(as_text=True)
     assert html.count("govuk-notification-banner--success") == 1
     assert "Draft saved" in html and "an escalation has been raised" in html
+
+
+def test_conditional_questions_carry_their_condition_and_no_inline_script(app, client, make_audit):
+    audit = make_audit()
+    sign_in(client, audit.auditor)
+    page = client.get(f"/audits/{audit.id}").get_data(as_text=True)
+    block = re.search(r'<div class="app-question" id="question-not_seen_alone_reason"[^>]*>', page).group(0)
+    assert 'data-show-if="child_seen_alone"' in block
+    assert 'data-show-if-answers="[&#34;partly&#34;, &#34;no&#34;]"' in block
+    assert "Answer this only if" in page                       # said in words for anyone without JavaScript
+    assert '<script type="module" src="/static/conditional.js"></script>' in page
+    main = page[page.index("<main"):]                           # (the GOV.UK page template's own is issue 11's)
+    assert not re.search(r"<script(?![^>]*\bsrc=)[^>]*>", main)  # no inline script of ours
+    script = client.get("/static/conditional.js")
+    assert script.status_code == 200 and b"data-show-if" in script.data
+    script.close()
