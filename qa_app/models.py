@@ -8,6 +8,7 @@ from qa_app.cases.models import CaseFactor, CaseFile
 from qa_app.challenges.models import Challenge, ChallengeStage
 from qa_app.escalations.models import Escalation
 from qa_app.history.models import Event
+from qa_app.reports.models import Target
 from qa_app.moderation.models import ModeratedAnswer, Moderation, ModerationChange
 from qa_app.notifications.models import Notification
 from qa_app.reviews.models import ReviewCheck
