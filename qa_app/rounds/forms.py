@@ -55,7 +55,24 @@ class RoundForm(FlaskForm):
     blind_moderation = RadioField("Moderation", widget=GovRadioInput(), default="blind",
                                   choices=[("blind", "Blind: moderators grade before they see the auditor's grades"),
                                            ("open", "Open: moderators see the auditor's grades from the start")])
+    match_service_area = BooleanField(
+        "When assigning automatically, give each audit only to auditors in the case's service area",
+        widget=GovCheckboxInput())
     submit = SubmitField("Save and preview the sample", widget=GovSubmitInput())
+
+
+class ExtendForm(FlaskForm):
+    due_date = UKDateField("New due date", description="For example, 27 3 2027",
+                           validators=[InputRequired(message="Enter the new due date")])
+    reason = TextAreaField("Reason (optional)", widget=GovTextArea(), validators=[Optional(), Length(max=2000)])
+    submit = SubmitField("Extend the due date", widget=GovSubmitInput())
+
+
+class CancelForm(FlaskForm):
+    reason = TextAreaField("Why is the round being cancelled?", widget=GovTextArea(),
+                           validators=[InputRequired(message="Give the reason for cancelling the round"),
+                                       Length(max=2000)])
+    submit = SubmitField("Cancel the round", widget=GovSubmitInput())
 
 
 class SampleChangeForm(FlaskForm):
