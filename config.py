@@ -34,6 +34,8 @@ class Config:
     SERVICE_URL = os.environ.get("SERVICE_URL", "")  # makes links in emails absolute
     SERVICE_NAME = os.environ.get("SERVICE_NAME", "Case file audit")
     PAGE_SIZE = 50
+    # An audit this many working days overdue is escalated to the auditor's manager (`programme run`).
+    OVERDUE_ESCALATION_WORKING_DAYS = int(os.environ.get("OVERDUE_ESCALATION_WORKING_DAYS", "5"))
 
 
 class DevelopmentConfig(Config):

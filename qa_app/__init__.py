@@ -74,6 +74,9 @@ def register_blueprints(app: Flask) -> None:
     for blueprint in (auth_bp, dashboard_bp, cases_bp, rounds_bp, audits_bp, moderation_bp, actions_bp,
                       reviews_bp, escalations_bp, challenges_bp, reports_bp, exchange_bp):
         app.register_blueprint(blueprint)
+    from qa_app.programme.views import bp as programme_bp
+
+    app.register_blueprint(programme_bp)
 
     govuk_assets = os.path.join(app.root_path, "static", "govuk", "assets")
 

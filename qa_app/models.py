@@ -11,13 +11,14 @@ from qa_app.history.models import Event
 from qa_app.reports.models import Target
 from qa_app.moderation.models import ModeratedAnswer, Moderation, ModerationChange
 from qa_app.notifications.models import Notification
+from qa_app.programme.models import AuditReminder, Programme, ProgrammeRun
 from qa_app.reviews.models import ReviewCheck
 from qa_app.rounds.models import AuditRound, SampleChange
 
 __all__ = [
     "Action", "Answer", "Audit", "AuditRound", "AuditVersion", "CaseFactor", "CaseFile", "Challenge",
     "ChallengeStage", "Escalation", "Event", "ModeratedAnswer", "Moderation", "ModerationChange", "Notification",
-    "Reflection",
+    "Reflection", "AuditReminder", "Programme", "ProgrammeRun", "Target",
     "QuestionTheme", "ReviewCheck", "SampleChange", "Team", "TemplateGrade", "TemplateQuestion", "TemplateVersion",
     "User", "UserRole",
 ]

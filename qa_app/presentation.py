@@ -91,6 +91,8 @@ def describe_rule(rule, teams: dict[int, str]) -> str:
         parts.append("every matching open case file")
     elif rule.size_mode == "percent":
         parts.append(f"{rule.size}% of matching open case files in each team")
+    elif rule.size_mode == "per_auditor":
+        parts.append(f"{rule.size} matching open case files for each active auditor")
     else:
         parts.append(f"{rule.size} matching open case files from each team")
     if rule.case_types:
@@ -118,6 +120,15 @@ def show_answer(template, question, answer) -> str:
     return display_answer(template, question, answer)
 
 
+def describe_programme_rule(programme) -> str:
+    from qa_app.auth.models import Team
+    from qa_app.extensions import db
+    from qa_app.rounds.sampling import SampleRule
+
+    teams = {t.id: t.name for t in db.session.scalars(db.select(Team))}
+    return describe_rule(SampleRule.from_dict(programme.sample_rule), teams)
+
+
 def register(app: Flask) -> None:
     from qa_app.audits.permissions import can_view_audit
     from qa_app.history.services import event_label
@@ -129,7 +140,8 @@ def register(app: Flask) -> None:
     app.add_template_global(event_label, "event_label")
     for helper in (evidence_grades, show_answer):
         app.add_template_global(helper, helper.__name__)
-    for helper in (round_status_label, audit_status_label, audit_overdue, grade_label, describe_rule):
+    for helper in (round_status_label, audit_status_label, audit_overdue, grade_label, describe_rule,
+                   describe_programme_rule):
         app.add_template_global(helper, helper.__name__)
     app.add_template_filter(factor_label, "factor_label")
     app.add_template_global(page_items, "page_items")

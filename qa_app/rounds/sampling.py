@@ -19,6 +19,7 @@ from qa_app.rounds.models import AuditRound
 SIZE_MODES = {
     "per_team": "A number of case files from each team",
     "percent": "A percentage of the matching case files in each team",
+    "per_auditor": "A number of case files for each active auditor, spread across the teams",
     "all": "Every matching case file",
 }
 
@@ -39,6 +40,8 @@ class SampleRule:
             problems.append(("size_mode", "Choose how many case files to sample."))
         elif self.size_mode == "per_team" and not 1 <= self.size <= 1000:
             problems.append(("size", "The number per team must be between 1 and 1,000."))
+        elif self.size_mode == "per_auditor" and not 1 <= self.size <= 100:
+            problems.append(("size", "The number per auditor must be between 1 and 100."))
         elif self.size_mode == "percent" and not 1 <= self.size <= 100:
             problems.append(("size", "The percentage must be between 1 and 100."))
         if self.age_under is not None and not 1 <= self.age_under <= 26:
@@ -95,6 +98,13 @@ def candidates(rule: SampleRule, *, today: date, exclude_round_id: int | None = 
     return kept, len(rows) - len(kept)
 
 
+def active_auditor_count() -> int:
+    from qa_app.auth.models import Role, User, UserRole
+
+    return db.session.scalar(sa.select(sa.func.count(sa.distinct(User.id))).join(UserRole).where(
+        UserRole.role == Role.AUDITOR, User.active.is_(True))) or 0
+
+
 def recently_audited(months: int, *, today: date, exclude_round_id: int | None) -> set[int]:
     """Case files with an audit (not removed) created within the last `months` months."""
     if months <= 0:
@@ -109,15 +119,22 @@ def recently_audited(months: int, *, today: date, exclude_round_id: int | None) 
     return set(db.session.scalars(query))
 
 
-def choose(pool: list[Candidate], rule: SampleRule, seed: int) -> SamplePreview:
-    """The sample: per team, a seeded random choice. Same pool, rule and seed → same sample."""
+def choose(pool: list[Candidate], rule: SampleRule, seed: int, auditors: int = 0) -> SamplePreview:
+    """The sample: per team, a seeded random choice. Same pool, rule and seed → same sample.
+
+    "per_auditor" takes `size` × `auditors` files in all, shared between the teams as evenly as
+    their pools allow (a team with fewer files gives what it has, the rest go to the others)."""
     by_team: dict[int, list[Candidate]] = defaultdict(list)
     for candidate in sorted(pool, key=lambda c: c.reference):
         by_team[candidate.team_id].append(candidate)
     preview = SamplePreview(chosen=[])
+    quotas = _even_quotas({t: len(p) for t, p in by_team.items()}, rule.size * auditors) \
+        if rule.size_mode == "per_auditor" else {}
     for team_id in sorted(by_team):
         team_pool = by_team[team_id]
-        if rule.size_mode == "all":
+        if rule.size_mode == "per_auditor":
+            wanted = quotas[team_id]
+        elif rule.size_mode == "all":
             wanted = len(team_pool)
         elif rule.size_mode == "percent":
             wanted = math.ceil(len(team_pool) * rule.size / 100)
@@ -131,6 +148,20 @@ def choose(pool: list[Candidate], rule: SampleRule, seed: int) -> SamplePreview:
         preview.chosen.extend(picked)
     preview.chosen.sort(key=lambda c: c.reference)
     return preview
+
+
+def _even_quotas(sizes: dict[int, int], total: int) -> dict[int, int]:
+    """Share `total` between teams as evenly as their sizes allow (water-filling, by team id)."""
+    quotas = dict.fromkeys(sizes, 0)
+    left = min(total, sum(sizes.values()))
+    while left:
+        open_teams = sorted(t for t in sizes if quotas[t] < sizes[t])
+        share, extra = divmod(left, len(open_teams))
+        for index, team in enumerate(open_teams):
+            add = min(sizes[team] - quotas[team], share + (1 if index < extra else 0))
+            quotas[team] += add
+            left -= add
+    return quotas
 
 
 def _stratified(pool: list[Candidate], wanted: int, rng: random.Random) -> list[Candidate]:
@@ -153,6 +184,6 @@ def _stratified(pool: list[Candidate], wanted: int, rng: random.Random) -> list[
 def preview_sample(round_: AuditRound, today: date) -> SamplePreview:
     rule = SampleRule.from_dict(round_.sample_rule)
     pool, excluded = candidates(rule, today=today, exclude_round_id=round_.id)
-    preview = choose(pool, rule, round_.seed)
+    preview = choose(pool, rule, round_.seed, auditors=active_auditor_count() if rule.size_mode == "per_auditor" else 0)
     preview.excluded_recent = excluded
     return preview
