@@ -92,7 +92,7 @@ def save_audit(audit: Audit, *, actor, answers: dict[str, dict], overall_grade: 
     active = AUDIT_EXTENSIONS.active(audit)
     for extension, context in active:
         problems.extend(extension.check(context, entered.get(extension.name), audit=audit, actor=actor,
-                                        submit=submit))
+                                        submit=submit, answers=answers))
     if problems:
         raise ValidationFailed(problems)
 
@@ -122,7 +122,7 @@ def save_audit(audit: Audit, *, actor, answers: dict[str, dict], overall_grade: 
     for extension, context in active:
         notice = extension.after_save(context, entered.get(extension.name), saved)
         if notice:
-            saved.notices.append(notice)
+            saved.notices.append(notice if isinstance(notice, tuple) else ("info", notice))
     return saved
 
 
@@ -259,7 +259,8 @@ def form_data_from_audit(audit: Audit) -> dict:
 
 
 def differences(audit: Audit, typed: dict[str, dict]) -> list[tuple[str, str, str]]:
-    """(question, saved answer, typed answer) where what the user typed differs from the saved audit."""
+    """(question, saved answer, typed answer) where what the user typed differs from the saved
+    audit, both as a person reads them (see `display_value`)."""
     template = audit.template
     saved = audit.answer_map()
     result = []
@@ -267,22 +268,30 @@ def differences(audit: Audit, typed: dict[str, dict]) -> list[tuple[str, str, st
         answer = saved.get(question.key)
         saved_text = display_answer(template, question, answer)
         value = typed.get(question.key, {}).get("value")
-        typed_text = "" if value in EMPTY else (
-            template.scale.label(int(value)) if question.is_graded else _as_text(value))
+        typed_text = "" if value in EMPTY else display_value(
+            template, question, int(value) if question.is_graded else _as_text(value))
         if saved_text != typed_text:
             result.append((question.text, saved_text or "No answer", typed_text or "No answer"))
     return result
 
 
 def display_answer(template: AuditTemplate, question, answer: Answer | None) -> str:
-    """An answer as a person reads it: the grade's label, "Partly", a UK date …"""
+    """A stored answer as a person reads it (see `display_value`)."""
     if answer is None:
         return ""
+    return display_value(template, question, answer.grade if question.is_graded else answer.value)
+
+
+def display_value(template: AuditTemplate, question, value) -> str:
+    """An answer as a person reads it: the grade's label, "Partly", a UK date, a number as typed.
+    `value` is a grade (graded questions) or the stored text (the others)."""
+    if value in EMPTY:
+        return ""
     if question.is_graded:
-        return template.scale.label(answer.grade) if answer.grade is not None else ""
+        return template.scale.label(int(value))
     if question.type == "yes_partly_no":
-        return dict(YES_PARTLY_NO).get(answer.value, answer.value)
-    if question.type == "date" and answer.value:
-        day = date.fromisoformat(answer.value)
+        return dict(YES_PARTLY_NO).get(value, value)
+    if question.type == "date":
+        day = date.fromisoformat(value)
         return f"{day.day} {day:%B %Y}"
-    return answer.value
+    return value

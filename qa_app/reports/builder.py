@@ -176,7 +176,7 @@ def _trend(audits, answers, look, compliance: dict | None = None) -> list[dict]:
         if grade is not None:
             for theme in look.themes.get((group.version_id, group.question_key), ()):
                 _add(themes[group.round_id], theme, grade, group.n)
-    ordered = sorted(overall, key=lambda rid: (look.rounds[rid][1], rid))
+    ordered = sorted(overall, key=look.round_order)
     compliance = compliance or {}
     return [{"round": look.rounds[rid][0], "audits": overall[rid].answers,
              "small_number": overall[rid].answers < SMALL_NUMBER,
