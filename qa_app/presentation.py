@@ -99,8 +99,22 @@ def describe_rule(rule, teams: dict[int, str]) -> str:
         parts.append("case types: " + ", ".join(CASE_TYPE_LABELS[CaseType(t)] for t in rule.case_types))
     if rule.team_ids:
         parts.append("teams: " + ", ".join(teams.get(t, str(t)) for t in rule.team_ids))
+    names = lambda factors: ", ".join(FACTORS.get(f, f) for f in factors)  # noqa: E731
     if rule.factors:
-        parts.append("with any of: " + ", ".join(FACTORS.get(f, f) for f in rule.factors))
+        parts.append("with any of: " + names(rule.factors))
+    if getattr(rule, "factors_all", ()):
+        parts.append("with all of: " + names(rule.factors_all))
+    if getattr(rule, "factors_at_least", ()):
+        others = " other" if set(rule.factors_all) and not set(rule.factors_all) & set(rule.factors_at_least) else ""
+        parts.append(f"with at least {rule.factors_min}{others} of: " + names(rule.factors_at_least))
+    if getattr(rule, "factors_none", ()):
+        parts.append("with none of: " + names(rule.factors_none))
+    if getattr(rule, "plan_older_than_months", None) is not None:
+        parts.append(f"plan started at least {rule.plan_older_than_months} months ago")
+    if getattr(rule, "review_within_working_days", None) is not None:
+        parts.append(f"next conference or review within {rule.review_within_working_days} working days")
+    if getattr(rule, "plan_ended_within_days", None) is not None:
+        parts.append(f"a plan ended in the last {rule.plan_ended_within_days} days")
     if rule.age_under:
         parts.append(f"children under {rule.age_under}")
     if rule.exclude_months:

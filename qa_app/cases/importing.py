@@ -16,7 +16,11 @@ from qa_app.history.services import record
 from qa_app.spreadsheets.reader import Limits, UnreadableFile, read_table
 
 REQUIRED = ("Case reference", "Case type", "Team")
-OPTIONAL = ("Allocated worker", "Date of birth", "Open date", "Factors")
+OPTIONAL = ("Allocated worker", "Date of birth", "Open date", "Factors", "Plan start date",
+            "Next review date", "Plan end date")
+# The plan dates: the column and the case file's attribute.
+PLAN_DATES = (("Plan start date", "plan_start_date"), ("Next review date", "next_review_date"),
+              ("Plan end date", "plan_end_date"))
 HEADER_ALIASES = {
     "case reference": "Case reference", "reference": "Case reference", "case ref": "Case reference",
     "person id": "Case reference", "case id": "Case reference",
@@ -26,6 +30,10 @@ HEADER_ALIASES = {
     "date of birth": "Date of birth", "dob": "Date of birth",
     "open date": "Open date", "case open date": "Open date", "start date": "Open date",
     "factors": "Factors", "flags": "Factors",
+    "plan start date": "Plan start date", "plan start": "Plan start date", "cp plan start date": "Plan start date",
+    "next review date": "Next review date", "next conference date": "Next review date",
+    "next conference or review date": "Next review date", "next review": "Next review date",
+    "plan end date": "Plan end date", "plan ended": "Plan end date", "cp plan end date": "Plan end date",
 }
 _FACTORS = {key: key for key in FACTORS} | {label.lower(): key for key, label in FACTORS.items()}
 _REFERENCE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9\-/_.]{0,63}$")
@@ -63,6 +71,7 @@ class CaseRow:
     date_of_birth: date | None
     open_date: date | None
     factors: tuple[str, ...]
+    plan_dates: tuple[date | None, ...] = (None, None, None)   # in PLAN_DATES order
 
 
 def import_cases(data: bytes, filename: str, *, actor, close_missing: bool = False,
@@ -131,10 +140,22 @@ def parse_rows(raw_rows) -> tuple[list[CaseRow], list[str]]:
             bad.append(open_problem)
         factors, factor_problems = _factors(values.get("Factors"))
         bad.extend(factor_problems)
+        plan_dates = []
+        for column, _ in PLAN_DATES:
+            day, problem = _date(values.get(column), column)
+            if problem:
+                bad.append(problem)
+            plan_dates.append(day)
+        start, _review, ended = plan_dates
+        if start and start > today:
+            bad.append(f"'Plan start date' {start:%d/%m/%Y} is in the future")
+        if ended and ended > today:
+            bad.append(f"'Plan end date' {ended:%d/%m/%Y} is in the future")
         if bad:
             problems.extend(f"Row {n}: {message}." for message in bad)
             continue
-        rows.append(CaseRow(n, reference.upper(), case_type.value, team, worker, dob, opened, factors))
+        rows.append(CaseRow(n, reference.upper(), case_type.value, team, worker, dob, opened, factors,
+                            tuple(plan_dates)))
     return rows, problems
 
 
@@ -184,7 +205,8 @@ def _fill(case: CaseFile, row: CaseRow, team: Team, present: set[str]) -> bool:
     wanted = {"case_type": row.case_type}
     for column, name, value in (("Allocated worker", "allocated_worker", row.allocated_worker),
                                 ("Date of birth", "date_of_birth", row.date_of_birth),
-                                ("Open date", "open_date", row.open_date)):
+                                ("Open date", "open_date", row.open_date),
+                                *((column, name, day) for (column, name), day in zip(PLAN_DATES, row.plan_dates))):
         if column in present:
             wanted[name] = value
     for name, value in wanted.items():

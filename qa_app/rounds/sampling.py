@@ -4,17 +4,18 @@ import math
 import random
 from collections import defaultdict
 from dataclasses import asdict, dataclass, field
-from datetime import date
+from datetime import date, timedelta
 
 import sqlalchemy as sa
 
 from qa_app.audits.models import Audit
 from qa_app.audits.workflow import AuditStatus
-from qa_app.cases.models import CaseFactor, CaseFile, CaseStatus
+from qa_app.cases.models import FACTORS, CaseFactor, CaseFile, CaseStatus
 from qa_app.cases.queries import born_after_for_age_under
 from qa_app.errors import ValidationFailed
 from qa_app.extensions import db
 from qa_app.rounds.models import AuditRound
+from qa_app.working_days import add_working_days
 
 SIZE_MODES = {
     "per_team": "A number of case files from each team",
@@ -33,6 +34,15 @@ class SampleRule:
     size_mode: str = "per_team"
     size: int = 5                          # n per team, or the percentage
     exclude_months: int = 12               # skip files audited this recently
+    # Factor rules that combine (each one set must hold, with `factors` above as "any of"):
+    factors_all: tuple[str, ...] = ()      # has every one of these
+    factors_none: tuple[str, ...] = ()     # has none of these
+    factors_at_least: tuple[str, ...] = () # has at least `factors_min` of these
+    factors_min: int = 1
+    # Dates from the case list (see docs/case-import.md):
+    plan_older_than_months: int | None = None      # plan started at least this many months ago
+    review_within_working_days: int | None = None  # next conference or review from today to N working days
+    plan_ended_within_days: int | None = None      # a plan ended in the last N days
 
     def validate(self) -> None:
         problems = []
@@ -48,6 +58,23 @@ class SampleRule:
             problems.append(("age_under", "The age limit must be between 1 and 26."))
         if not 0 <= self.exclude_months <= 120:
             problems.append(("exclude_months", "Months to exclude must be between 0 and 120."))
+        for name, rule_factors in (("factors", self.factors), ("factors_all", self.factors_all),
+                                   ("factors_none", self.factors_none), ("factors_at_least", self.factors_at_least)):
+            unknown = [f for f in rule_factors if f not in FACTORS]
+            if unknown:
+                problems.append((name, f"Unknown factor: {', '.join(unknown)}."))
+        clash = set(self.factors_none) & (set(self.factors_all) | set(self.factors))
+        if clash:
+            problems.append(("factors_none", "A factor cannot be both required and excluded: "
+                             + ", ".join(FACTORS.get(f, f) for f in sorted(clash)) + "."))
+        if self.factors_at_least and not 1 <= self.factors_min <= len(self.factors_at_least):
+            problems.append(("factors_min", f"'At least' must be between 1 and the {len(self.factors_at_least)} "
+                                            "factors ticked."))
+        for name, value, top in (("plan_older_than_months", self.plan_older_than_months, 240),
+                                 ("review_within_working_days", self.review_within_working_days, 120),
+                                 ("plan_ended_within_days", self.plan_ended_within_days, 730)):
+            if value is not None and not 0 <= value <= top:
+                problems.append((name, f"Enter a number between 0 and {top}."))
         if problems:
             raise ValidationFailed(problems)
 
@@ -92,10 +119,34 @@ def candidates(rule: SampleRule, *, today: date, exclude_round_id: int | None = 
     if rule.factors:
         query = query.where(sa.exists().where(
             CaseFactor.case_file_id == CaseFile.id, CaseFactor.factor.in_(rule.factors)))
+    for factor in rule.factors_all:
+        query = query.where(sa.exists().where(CaseFactor.case_file_id == CaseFile.id, CaseFactor.factor == factor))
+    if rule.factors_none:
+        query = query.where(~sa.exists().where(
+            CaseFactor.case_file_id == CaseFile.id, CaseFactor.factor.in_(rule.factors_none)))
+    if rule.factors_at_least:
+        how_many = (sa.select(sa.func.count()).where(CaseFactor.case_file_id == CaseFile.id,
+                                                     CaseFactor.factor.in_(rule.factors_at_least))
+                    .correlate(CaseFile).scalar_subquery())
+        query = query.where(how_many >= rule.factors_min)
+    if rule.plan_older_than_months is not None:
+        query = query.where(CaseFile.plan_start_date <= months_before(today, rule.plan_older_than_months))
+    if rule.review_within_working_days is not None:
+        query = query.where(CaseFile.next_review_date >= today,
+                            CaseFile.next_review_date <= add_working_days(today, rule.review_within_working_days))
+    if rule.plan_ended_within_days is not None:
+        query = query.where(CaseFile.plan_end_date >= today - timedelta(days=rule.plan_ended_within_days),
+                            CaseFile.plan_end_date <= today)
     rows = [Candidate(*row) for row in db.session.execute(query.order_by(CaseFile.reference))]
     recent = recently_audited(rule.exclude_months, today=today, exclude_round_id=exclude_round_id)
     kept = [c for c in rows if c.case_file_id not in recent]
     return kept, len(rows) - len(kept)
+
+
+def months_before(day: date, months: int) -> date:
+    """The same day `months` months earlier (the 28th at most, so every month has it)."""
+    year, month = divmod(day.year * 12 + day.month - 1 - months, 12)
+    return date(year, month + 1, min(day.day, 28))
 
 
 def active_auditor_count() -> int:

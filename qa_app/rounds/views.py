@@ -60,6 +60,11 @@ def _rule(form: RoundForm) -> SampleRule:
         factors=tuple(form.factors.data or ()), age_under=form.age_under.data,
         size_mode=form.size_mode.data, size=form.size.data or 0,
         exclude_months=form.exclude_months.data,
+        factors_all=tuple(form.factors_all.data or ()), factors_none=tuple(form.factors_none.data or ()),
+        factors_at_least=tuple(form.factors_at_least.data or ()), factors_min=form.factors_min.data or 1,
+        plan_older_than_months=form.plan_older_than_months.data,
+        review_within_working_days=form.review_within_working_days.data,
+        plan_ended_within_days=form.plan_ended_within_days.data,
     )
 
 
@@ -126,6 +131,11 @@ def _form_data(round_: AuditRound) -> dict:
     return {
         "name": round_.name, "template_key": str(round_.template_version_id), "due_date": round_.due_date,
         "case_types": list(rule.case_types), "team_ids": list(rule.team_ids), "factors": list(rule.factors),
+        "factors_all": list(rule.factors_all), "factors_none": list(rule.factors_none),
+        "factors_at_least": list(rule.factors_at_least), "factors_min": rule.factors_min,
+        "plan_older_than_months": rule.plan_older_than_months,
+        "review_within_working_days": rule.review_within_working_days,
+        "plan_ended_within_days": rule.plan_ended_within_days,
         "age_under": rule.age_under, "size_mode": rule.size_mode, "size": rule.size,
         "exclude_months": rule.exclude_months, "seed": round_.seed,
         "moderation_percent": round_.moderation_percent, "moderate_inadequate": round_.moderate_inadequate,
