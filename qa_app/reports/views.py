@@ -1,6 +1,6 @@
 from datetime import date
 
-from flask import Blueprint, flash, jsonify, redirect, render_template, request, url_for
+from flask import Blueprint, flash, jsonify, make_response, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from qa_app.audit_forms.schema import THEME_LABELS
@@ -11,6 +11,7 @@ from qa_app.reports import charts
 from qa_app.reports.builder import build_report
 from qa_app.audits.permissions import can_view_audit
 from qa_app.auth.forms import EmptyForm
+from qa_app.reports.boardpack import board_pack_pdf, file_name
 from qa_app.reports.drilldown import MAX_LISTED, Figure, audits_behind, load_audits
 from qa_app.auth.models import Role
 from qa_app.reports.forms import ReportFilterForm, TargetForm, report_filters, target_figures
@@ -127,3 +128,24 @@ def audits():
     return render_template("reports/audits.html", form=form, figure=figure, audits=visible,
                            hidden=len(found) - len(visible), total=len(found), scope=_describe(form, filters),
                            query=query, limit=MAX_LISTED)
+
+
+@bp.route("/board-pack.pdf")
+@roles_required(*REPORT_READERS)
+def board_pack():
+    """The report as a dated, printable PDF (OFFICIAL-SENSITIVE), for the improvement board."""
+    form, filters = report_filters(request.args)
+    if form.errors:
+        return jsonify({"errors": form.errors}), 400
+    report = build_report(filters, today=date.today())
+    names = dict(form.rounds.choices)
+    title = ("Quality assurance report: " + "; ".join(names.get(r, str(r)) for r in filters.round_ids)
+             if filters.round_ids else "Quality assurance report")
+    pdf = board_pack_pdf(report, title=title, scope=_describe(form, filters))
+    record(current_user, "report.board_pack_downloaded", None, filters=filters.describe(), bytes=len(pdf))
+    db.session.commit()
+    response = make_response(pdf)
+    response.headers["Content-Type"] = "application/pdf"
+    response.headers["Content-Disposition"] = f'attachment; filename="{file_name(title, date.today())}"'
+    response.headers["Cache-Control"] = "no-store"
+    return response
