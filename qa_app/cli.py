@@ -73,6 +73,9 @@ def templates_sync(directory: str | None) -> None:
     db.session.commit()
     for problem in result.problems:
         click.echo(str(problem), err=True)
+    for key in result.behind:
+        click.echo(f"{key}: the file is older than the version published in the browser, which stays current; "
+                   "download its YAML to bring the folder up to date.", err=True)
     click.echo(f"stored {len(result.added)} new version(s), {len(result.unchanged)} unchanged"
                + (f"; {len(result.problems)} problem(s), bad files not stored" if result.problems else ""))
     if result.problems:

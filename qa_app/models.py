@@ -9,6 +9,7 @@ from qa_app.challenges.models import Challenge, ChallengeStage
 from qa_app.escalations.models import Escalation
 from qa_app.history.models import Event
 from qa_app.reports.models import Target
+from qa_app.template_editor.models import TemplateDraft
 from qa_app.moderation.models import ModeratedAnswer, Moderation, ModerationChange
 from qa_app.notifications.models import Notification
 from qa_app.programme.models import AuditReminder, Programme, ProgrammeRun
@@ -18,7 +19,7 @@ from qa_app.rounds.models import AuditRound, SampleChange
 __all__ = [
     "Action", "Answer", "Audit", "AuditRound", "AuditVersion", "CaseFactor", "CaseFile", "Challenge",
     "ChallengeStage", "Escalation", "Event", "ModeratedAnswer", "Moderation", "ModerationChange", "Notification",
-    "Reflection", "AuditReminder", "Programme", "ProgrammeRun", "Target",
+    "Reflection", "AuditReminder", "Programme", "ProgrammeRun", "Target", "TemplateDraft",
     "QuestionTheme", "ReviewCheck", "SampleChange", "Team", "TemplateGrade", "TemplateQuestion", "TemplateVersion",
     "User", "UserRole",
 ]
