@@ -150,13 +150,15 @@ def set_final_grades(audit: Audit, *, overall: int | None, answers: Mapping[str,
 
 def record_submitted(*, round_, case_file, template_version, auditor, status: AuditStatus, overall_grade: int,
                      overall_summary: str, immediate_risk: bool, immediate_risk_reason: str, submitted_at,
-                     answers: dict[str, dict]) -> Audit:
+                     answers: dict[str, dict], sampled_by: str = "import", uid: str | None = None) -> Audit:
     """An audit submitted outside this service (a results workbook, the demo's past rounds), stored
     as the auditor left it: answers as `save_audit` takes them ({key: {"value", "evidence"}}),
     the auditor's grades as its final grades (a moderation recorded afterwards replaces them).
 
-    DomainError when `status` is not the status of a submitted audit, or the case file already
-    has an audit in the round; ValidationFailed when a flagged risk has no reason.
+    `uid` keeps the audit's identity from the service it came from (see Audit.uid).
+    DomainError when `status` is not the status of a submitted audit, the case file already has
+    an audit in the round, or an audit with that uid is already here; ValidationFailed when a
+    flagged risk has no reason.
     """
     if status not in SUBMITTED_STATES:
         raise DomainError(f"An audit that is {AuditStatus(status).label.lower()} has not been submitted.")
@@ -165,11 +167,13 @@ def record_submitted(*, round_, case_file, template_version, auditor, status: Au
     if round_.id is not None and case_file.id is not None and db.session.scalar(
             sa.select(Audit.id).where(Audit.round_id == round_.id, Audit.case_file_id == case_file.id)):
         raise DomainError(f"Case file {case_file.reference} already has an audit in round '{round_.name}'.")
-    audit = Audit(round=round_, case_file=case_file, template_version=template_version, auditor_id=auditor.id,
-                  status=status, overall_grade=overall_grade, overall_summary=(overall_summary or "").strip(),
+    if uid and db.session.scalar(sa.select(Audit.id).where(Audit.uid == uid)) is not None:
+        raise DomainError(f"The audit {uid} is already here.")
+    audit = Audit(**({"uid": uid} if uid else {}), round=round_, case_file=case_file,
+                  template_version=template_version, auditor_id=auditor.id, status=status, overall_grade=overall_grade, overall_summary=(overall_summary or "").strip(),
                   immediate_risk=bool(immediate_risk),
                   immediate_risk_reason=(immediate_risk_reason or "").strip() if immediate_risk else "",
-                  sampled_by="hand", created_at=submitted_at, started_at=submitted_at, updated_at=submitted_at,
+                  sampled_by=sampled_by, created_at=submitted_at, started_at=submitted_at, updated_at=submitted_at,
                   submitted_at=submitted_at)
     _store_answers(audit, template_version.template, answers)
     set_final_grades(audit, overall=overall_grade)
