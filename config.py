@@ -43,6 +43,8 @@ class Config:
     # Retention periods in days, overriding the defaults per kind: "audits=1095,actions=730"
     # (qa_app/retention/policy.py, docs/retention.md).
     RETENTION_DAYS = os.environ.get("RETENTION_DAYS", "")
+    # An audit this many working days overdue is escalated to the auditor's manager (`programme run`).
+    OVERDUE_ESCALATION_WORKING_DAYS = int(os.environ.get("OVERDUE_ESCALATION_WORKING_DAYS", "5"))
     # A child at immediate risk: acknowledged within this many working hours, counted in office
     # hours (London time) on working days; who is told when it is overdue; who to phone now.
     ESCALATION_ACK_HOURS = os.environ.get("ESCALATION_ACK_HOURS", "4")

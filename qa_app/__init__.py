@@ -85,6 +85,11 @@ def register_blueprints(app: Flask) -> None:
                       reviews_bp, escalations_bp, challenges_bp, reports_bp, exchange_bp, jobs_bp, history_bp,
                       retention_bp):
         app.register_blueprint(blueprint)
+    from qa_app.programme.views import bp as programme_bp
+    from qa_app.template_editor.views import bp as template_editor_bp
+
+    app.register_blueprint(programme_bp)
+    app.register_blueprint(template_editor_bp)
 
     govuk_assets = os.path.join(app.root_path, "static", "govuk", "assets")
 

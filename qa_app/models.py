@@ -11,8 +11,10 @@ from qa_app.history.models import ChainLink, Event, EventCase, EventPayload
 from qa_app.jobs.models import Job
 from qa_app.moderation.models import ModeratedAnswer, Moderation, ModerationChange
 from qa_app.notifications.models import Notification
-from qa_app.reports.models import CachedReport, ReportState
+from qa_app.programme.models import AuditReminder, Programme, ProgrammeRun
+from qa_app.reports.models import CachedReport, ReportState, Target
 from qa_app.retention.models import LegalHold
+from qa_app.template_editor.models import TemplateDraft
 from qa_app.reviews.models import ReviewCheck
 from qa_app.rounds.models import AuditRound, SampleChange
 
@@ -20,6 +22,7 @@ __all__ = [
     "Action", "Answer", "Audit", "AuditRound", "AuditVersion", "CaseFactor", "CaseFile", "ChainLink", "Challenge",
     "ChallengeStage", "Escalation", "Event", "EventCase", "EventPayload", "Job", "LegalHold", "ModeratedAnswer",
     "Moderation", "ModerationChange", "Notification", "Reflection", "CachedReport", "ReportState",
+    "AuditReminder", "Programme", "ProgrammeRun", "Target", "TemplateDraft",
     "QuestionTheme", "ReviewCheck", "SampleChange", "Team", "TemplateGrade", "TemplateQuestion", "TemplateVersion",
     "User", "UserRole",
 ]

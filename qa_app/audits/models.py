@@ -89,6 +89,13 @@ class Audit(Base):
     def answer_map(self) -> dict[str, "Answer"]:
         return {answer.question_key: answer for answer in self.answers}
 
+    def hidden_questions(self) -> set[str]:
+        """Conditional questions the auditor's answers hide (see audit_forms.scales.hidden_questions)."""
+        from qa_app.audit_forms.scales import hidden_questions
+
+        values = {a.question_key: a.grade if a.grade is not None else a.value for a in self.answers}
+        return hidden_questions(self.template, values)
+
 
 class Answer(Base):
     __tablename__ = "answers"

@@ -17,7 +17,11 @@ from qa_app.history.services import record
 from qa_app.spreadsheets.reader import Limits, UnreadableFile, stream_table
 
 REQUIRED = ("Case reference", "Case type", "Team")
-OPTIONAL = ("Allocated worker", "Date of birth", "Open date", "Factors")
+OPTIONAL = ("Allocated worker", "Date of birth", "Open date", "Factors", "Plan start date",
+            "Next review date", "Plan end date")
+# The plan dates: the column and the case file's attribute.
+PLAN_DATES = (("Plan start date", "plan_start_date"), ("Next review date", "next_review_date"),
+              ("Plan end date", "plan_end_date"))
 HEADER_ALIASES = {
     "case reference": "Case reference", "reference": "Case reference", "case ref": "Case reference",
     "person id": "Case reference", "case id": "Case reference",
@@ -27,6 +31,10 @@ HEADER_ALIASES = {
     "date of birth": "Date of birth", "dob": "Date of birth",
     "open date": "Open date", "case open date": "Open date", "start date": "Open date",
     "factors": "Factors", "flags": "Factors",
+    "plan start date": "Plan start date", "plan start": "Plan start date", "cp plan start date": "Plan start date",
+    "next review date": "Next review date", "next conference date": "Next review date",
+    "next conference or review date": "Next review date", "next review": "Next review date",
+    "plan end date": "Plan end date", "plan ended": "Plan end date", "cp plan end date": "Plan end date",
 }
 _FACTORS = {key: key for key in FACTORS} | {label.lower(): key for key, label in FACTORS.items()}
 _DMY = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})$")
@@ -66,6 +74,7 @@ class CaseRow:
     date_of_birth: date | None
     open_date: date | None
     factors: tuple[str, ...]
+    plan_dates: tuple[date | None, ...] = (None, None, None)   # in PLAN_DATES order
 
 
 def import_cases(data: bytes, filename: str, *, actor, close_missing: bool = False,
@@ -139,6 +148,17 @@ def parse_rows(raw_rows) -> tuple[list[CaseRow], list[str]]:
             bad.append(open_problem)
         factors, factor_problems = _factors(values.get("Factors"))
         bad.extend(factor_problems)
+        plan_dates = []
+        for column, _ in PLAN_DATES:
+            day, problem = _date(values.get(column), column)
+            if problem:
+                bad.append(problem)
+            plan_dates.append(day)
+        start, _review, ended = plan_dates
+        if start and start > today:
+            bad.append(f"'Plan start date' {start:%d/%m/%Y} is in the future")
+        if ended and ended > today:
+            bad.append(f"'Plan end date' {ended:%d/%m/%Y} is in the future")
         if bad:
             if len(problems) < MAX_PROBLEMS:
                 problems.extend(f"Row {n}: {message}." for message in bad)
@@ -148,7 +168,7 @@ def parse_rows(raw_rows) -> tuple[list[CaseRow], list[str]]:
             continue
         # Teams and workers repeat row after row: one copy of each name (100,000 rows in little memory).
         rows.append(CaseRow(n, reference.upper(), case_type.value, sys.intern(team), sys.intern(worker), dob, opened,
-                            factors))
+                            factors, tuple(plan_dates)))
     return rows, problems
 
 
@@ -196,7 +216,7 @@ def _apply_chunk(connection, chunk: list[CaseRow], teams: dict[str, int], fields
     for start in range(0, len(references), 900):
         for found in connection.execute(sa.select(
                 cases.c.id, cases.c.reference, cases.c.case_type, cases.c.team_id, cases.c.allocated_worker,
-                cases.c.date_of_birth, cases.c.open_date, cases.c.status).where(
+                cases.c.date_of_birth, cases.c.open_date, cases.c.status, *(cases.c[name] for _, name in PLAN_DATES)).where(
                 cases.c.reference.in_(references[start:start + 900]))):
             existing[found.reference] = found
     factors: dict[int, tuple[str, ...]] = {}
@@ -212,13 +232,14 @@ def _apply_chunk(connection, chunk: list[CaseRow], teams: dict[str, int], fields
         found = existing.get(row.reference)
         if found is None:
             inserts.append((row.reference, team_id, CaseStatus.OPEN.value, now, now, row.case_type,
-                            row.allocated_worker, row.date_of_birth, row.open_date))
+                            row.allocated_worker, row.date_of_birth, row.open_date, *row.plan_dates))
             if row.factors:
                 new_factors[row.reference] = row.factors
             result.added.append(row.reference)
             continue
         wanted = {"case_type": row.case_type, "allocated_worker": row.allocated_worker,
-                  "date_of_birth": row.date_of_birth, "open_date": row.open_date}
+                  "date_of_birth": row.date_of_birth, "open_date": row.open_date,
+                  **{name: day for (_, name), day in zip(PLAN_DATES, row.plan_dates)}}
         changed = found.team_id != team_id or found.status != CaseStatus.OPEN or any(
             getattr(found, name) != wanted[name] for name in fields)
         factors_changed = "Factors" in present and tuple(sorted(factors.get(found.id, ()))) != row.factors
@@ -252,7 +273,7 @@ def _apply_chunk(connection, chunk: list[CaseRow], teams: dict[str, int], fields
 
 
 _INSERT_COLUMNS = ("reference", "team_id", "status", "created_at", "updated_at", "case_type", "allocated_worker",
-                   "date_of_birth", "open_date")
+                   "date_of_birth", "open_date", *(name for _, name in PLAN_DATES))
 
 
 def _insert_fast(connection, inserts: list[tuple]) -> None:
@@ -268,13 +289,13 @@ def _insert_fast(connection, inserts: list[tuple]) -> None:
     if sqlite:  # as SQLAlchemy's SQLite Date and DateTime types write them
         inserts = [(*row[:3], row[3].isoformat(" ", timespec="microseconds"),
                     row[4].isoformat(" ", timespec="microseconds"), *row[5:7],
-                    row[7].isoformat() if row[7] else None, row[8].isoformat() if row[8] else None)
+                    *(day.isoformat() if day else None for day in row[7:]))
                    for row in inserts]
     connection.exec_driver_sql(sql, inserts)
 
 
 _OPTIONAL_FIELDS = (("Allocated worker", "allocated_worker"), ("Date of birth", "date_of_birth"),
-                    ("Open date", "open_date"))
+                    ("Open date", "open_date"), *PLAN_DATES)
 
 
 def _lock_imports() -> None:

@@ -316,6 +316,7 @@ def _summary(workbook: Workbook, report: dict) -> None:
     rows.append(["Round", "% Inadequate", "% Good or better"])
     for point in report["trend"]:
         rows.append([point["round"], point["percent_inadequate"], point["percent_good_or_better"]])
+    rows.extend(_summary_targets_and_compliance(report))
     ws.auto_filter.ref = "A1:B6"
     if themes:
         chart = BarChart()
@@ -339,6 +340,25 @@ def _summary(workbook: Workbook, report: dict) -> None:
         ws.add_chart(line, "E28")
     for row in rows:
         ws.append([cell(ws, value) for value in row])
+
+
+def _summary_targets_and_compliance(report: dict) -> list[list]:
+    """The Summary's targets (each with its figure and red/amber/green status) and compliance
+    answers (count and % per option); a figure from fewer than 5 audits says so."""
+    rows: list[list] = []
+    if report.get("targets"):
+        rows += [[], ["Target", "Target %", "Actual %", "Status", "Audits", "Note"]]
+        for t in report["targets"]:
+            rows.append([t["name"], t["value"], t["actual"], (t["status"] or "no figure").capitalize(), t["audits"],
+                         "Fewer than 5 audits" if t.get("small_number") else ""])
+    if report.get("compliance"):
+        rows += [[], ["Compliance question", "Answer", "Count", "%", "Answers", "Median"]]
+        for entry in report["compliance"].values():
+            note = " (fewer than 5 audits)" if 0 < entry["answers"] < 5 else ""
+            for index, (label, n) in enumerate(entry["options"].items()):
+                rows.append([entry["question"] + note if index == 0 else "", label, n, entry["percent"][label],
+                             entry["answers"] if index == 0 else None, entry["median"] if index == 0 else None])
+    return rows
 
 
 __all__ = ["FORMAT_VERSION", "ExchangeData", "Sheet", "write_workbook"]
