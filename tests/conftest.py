@@ -171,6 +171,13 @@ def worker_database(template_database, tmp_path_factory):
         yield None, tmp_path_factory.mktemp("worker") / "test.sqlite"
 
 
+def _worker_url(where) -> str:
+    """The worker's database, as the app's own role on PostgreSQL (as in production)."""
+    if PG_URL:
+        return as_role(sa.engine.make_url(PG_URL).set(database=where).render_as_string(hide_password=False), PG_APP)
+    return f"sqlite:///{where}"
+
+
 @pytest.fixture
 def database_url(worker_database, template_database):
     """A fresh copy of the template database for this test, at this worker's one URL."""
@@ -178,8 +185,8 @@ def database_url(worker_database, template_database):
     if PG_URL:
         with admin.connect() as conn:
             conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{where}" WITH (FORCE)')
-            conn.exec_driver_sql(f'CREATE DATABASE "{where}" TEMPLATE "{template_database}"')
-        yield sa.engine.make_url(PG_URL).set(database=where).render_as_string(hide_password=False)
+            conn.exec_driver_sql(f'CREATE DATABASE "{where}" TEMPLATE "{template_database}" OWNER {PG_OWNER}')
+        yield _worker_url(where)
     else:
         # A new file (not the old one overwritten): a connection left open by the last test keeps
         # the old file and its write-ahead log, and never sees or touches this one.
@@ -232,9 +239,7 @@ def worker_app(worker_database):
     takes about 30 ms, and its Jinja environment keeps each page compiled for the next test. Its
     database URL never changes; `database_url` gives each test a fresh database behind it."""
     admin, where = worker_database
-    url = (sa.engine.make_url(PG_URL).set(database=where).render_as_string(hide_password=False) if PG_URL
-           else f"sqlite:///{where}")
-    app = _app_for(url)
+    app = _app_for(_worker_url(where))
     yield app, dict(app.config)
     with app.app_context():
         db.engine.dispose()
