@@ -25,7 +25,7 @@ from qa_app.cases import services as cases
 from qa_app.cases.models import CaseFile, parse_case_type
 from qa_app.db import lock_for_writing, utcnow
 from qa_app.errors import DomainError
-from qa_app.exchange.cells import read_text
+from qa_app.exchange.cells import legacy_guards, read_text
 from qa_app.exchange.queries import ANSWER_HEADERS, AUDIT_HEADERS
 from qa_app.extensions import db
 from qa_app.history.services import record
@@ -120,8 +120,8 @@ def import_results(data: bytes, filename: str, *, actor, limits: Limits = IMPORT
     progress = progress or (lambda _step: None)
     progress(STEPS[0])
     try:
-        tables = read_workbook(data, filename, sheets=["Audits", "Answers", "Actions"], limits=limits,
-                               optional=("Actions",), continued=("Audits", "Answers", "Actions"))
+        tables = read_workbook(data, filename, sheets=["Audits", "Answers", "Actions", "About"], limits=limits,
+                               optional=("Actions", "About"), continued=("Audits", "Answers", "Actions"))
     except UnreadableFile as error:
         raise ResultsRejected([error.message]) from None
     problems = _Problems()
@@ -136,10 +136,11 @@ def import_results(data: bytes, filename: str, *, actor, limits: Limits = IMPORT
 
     progress(STEPS[1])
     failed: dict[str, str] = {}
-    plans = _plan_audits(audits_table.rows, problems, failed)
-    _plan_answers(answers_table.rows, plans, problems, failed)
-    if "Actions" in tables:
-        _plan_actions(tables["Actions"].rows, plans, problems, failed)
+    with legacy_guards(_written_with_apostrophes(tables.get("About"))):
+        plans = _plan_audits(audits_table.rows, problems, failed)
+        _plan_answers(answers_table.rows, plans, problems, failed)
+        if "Actions" in tables:
+            _plan_actions(tables["Actions"].rows, plans, problems, failed)
     if not plans and not problems:
         problems.append("Audits: the sheet has no audits.")
     if problems:
@@ -151,6 +152,22 @@ def import_results(data: bytes, filename: str, *, actor, limits: Limits = IMPORT
     progress(STEPS[2])
     lock_for_writing(db.session)   # SQLite: two imports take turns (what they look up, then add)
     return _write(plans, actor=actor, filename=filename)
+
+
+def _written_with_apostrophes(about) -> bool:
+    """True for a workbook this app exported in format 1.0 or 1.1, which put a visible apostrophe
+    before formula-like text (from 1.2 the cell style's quote prefix does that job, and the text is
+    as typed). A council's own workbook has no About sheet: its text is read as it is."""
+    if about is None:
+        return False
+    fields = {str(row.values.get("Field") or "").strip(): row.values.get("Value") for row in about.rows}
+    if fields.get("Format") != "qa_app exchange workbook":
+        return False
+    try:
+        major, minor = (int(part) for part in str(fields.get("Format version") or "").split(".")[:2])
+    except ValueError:
+        return False
+    return (major, minor) < (1, 2)
 
 
 @dataclass
