@@ -157,6 +157,8 @@ def generate(url: str, n: int) -> None:
             with db.engine.connect() as c:
                 c.exec_driver_sql("ANALYZE")
                 c.commit()
+        db.session.remove()
+        db.engine.dispose()
 
 
 def _load_test_people(conn, n: int, version_id: int) -> None:
