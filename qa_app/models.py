@@ -4,7 +4,7 @@ from qa_app.actions.models import Action, Reflection
 from qa_app.audit_forms.models import QuestionTheme, TemplateGrade, TemplateQuestion, TemplateVersion
 from qa_app.audits.models import Answer, Audit, AuditVersion
 from qa_app.auth.models import Team, User, UserRole
-from qa_app.cases.models import CaseFactor, CaseFile
+from qa_app.cases.models import CaseFactor, CaseFile, NameLink
 from qa_app.challenges.models import Challenge, ChallengeStage
 from qa_app.escalations.models import Escalation
 from qa_app.history.models import Event
@@ -14,7 +14,7 @@ from qa_app.reviews.models import ReviewCheck
 from qa_app.rounds.models import AuditRound, SampleChange
 
 __all__ = [
-    "Action", "Answer", "Audit", "AuditRound", "AuditVersion", "CaseFactor", "CaseFile", "Challenge",
+    "Action", "Answer", "Audit", "AuditRound", "AuditVersion", "CaseFactor", "CaseFile", "Challenge", "NameLink",
     "ChallengeStage", "Escalation", "Event", "ModeratedAnswer", "Moderation", "ModerationChange", "Notification",
     "Reflection",
     "QuestionTheme", "ReviewCheck", "SampleChange", "Team", "TemplateGrade", "TemplateQuestion", "TemplateVersion",

@@ -8,7 +8,8 @@ import sqlalchemy as sa
 
 from qa_app.auth.models import Team
 from qa_app.auth.services import get_or_create_team
-from qa_app.cases.models import FACTORS, CaseFactor, CaseFile, CaseStatus, CaseType, parse_case_type
+from qa_app.cases.models import FACTORS, CaseFactor, CaseFile, CaseStatus, CaseType, PersonColumn, parse_case_type
+from qa_app.cases.people import Resolver, set_person, unmatched
 from qa_app.db import utcnow
 from qa_app.errors import DomainError
 from qa_app.extensions import db
@@ -16,13 +17,15 @@ from qa_app.history.services import record
 from qa_app.spreadsheets.reader import Limits, UnreadableFile, read_table
 
 REQUIRED = ("Case reference", "Case type", "Team")
-OPTIONAL = ("Allocated worker", "Date of birth", "Open date", "Factors")
+OPTIONAL = ("Allocated worker", "Team manager", "Date of birth", "Open date", "Factors")
 HEADER_ALIASES = {
     "case reference": "Case reference", "reference": "Case reference", "case ref": "Case reference",
     "person id": "Case reference", "case id": "Case reference",
     "case type": "Case type", "type": "Case type",
     "team": "Team", "team name": "Team",
     "allocated worker": "Allocated worker", "worker": "Allocated worker", "social worker": "Allocated worker",
+    "allocated worker email": "Allocated worker", "worker email": "Allocated worker",
+    "team manager": "Team manager", "manager": "Team manager", "team manager email": "Team manager",
     "date of birth": "Date of birth", "dob": "Date of birth",
     "open date": "Open date", "case open date": "Open date", "start date": "Open date",
     "factors": "Factors", "flags": "Factors",
@@ -47,6 +50,12 @@ class ImportResult:
     updated: list[str] = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)
     closed: list[str] = field(default_factory=list)
+    # (column, name or email, case files) named in the list but matched to no account
+    unmatched: list[tuple[PersonColumn, str, int]] = field(default_factory=list)
+
+    def unmatched_lines(self) -> list[str]:
+        return [f"{kind.label} '{name}' ({n} case file{'s' if n != 1 else ''}) is not linked to an account"
+                for kind, name, n in self.unmatched]
 
     def summary(self) -> str:
         return (f"added {len(self.added)}, updated {len(self.updated)}, "
@@ -60,6 +69,7 @@ class CaseRow:
     case_type: str
     team: str
     allocated_worker: str
+    team_manager: str
     date_of_birth: date | None
     open_date: date | None
     factors: tuple[str, ...]
@@ -121,6 +131,9 @@ def parse_rows(raw_rows) -> tuple[list[CaseRow], list[str]]:
         worker = _text(values.get("Allocated worker"))
         if len(worker) > 120:
             bad.append("'Allocated worker' is longer than 120 characters")
+        manager = _text(values.get("Team manager"))
+        if len(manager) > 120:
+            bad.append("'Team manager' is longer than 120 characters")
         dob, dob_problem = _date(values.get("Date of birth"), "Date of birth")
         if dob_problem:
             bad.append(dob_problem)
@@ -134,7 +147,7 @@ def parse_rows(raw_rows) -> tuple[list[CaseRow], list[str]]:
         if bad:
             problems.extend(f"Row {n}: {message}." for message in bad)
             continue
-        rows.append(CaseRow(n, reference.upper(), case_type.value, team, worker, dob, opened, factors))
+        rows.append(CaseRow(n, reference.upper(), case_type.value, team, worker, manager, dob, opened, factors))
     return rows, problems
 
 
@@ -149,6 +162,11 @@ def _apply(rows: list[CaseRow], *, actor, close_missing: bool, filename: str,
         chunk = references[start:start + 500]
         for case in db.session.scalars(sa.select(CaseFile).where(CaseFile.reference.in_(chunk))):
             existing[case.reference] = case
+    people = [(kind, getattr(row, field_name)) for row in rows
+              for kind, column, field_name in _PEOPLE if column in present]
+    resolver = Resolver.load({text for _, text in people if "@" in text},
+                             {(kind.value, text) for kind, text in people if text and "@" not in text})
+    named: list = []
     for row in rows:
         team = teams.get(row.team.lower())
         if team is None:
@@ -156,10 +174,10 @@ def _apply(rows: list[CaseRow], *, actor, close_missing: bool, filename: str,
         case = existing.get(row.reference)
         if case is None:
             case = CaseFile(reference=row.reference)
-            _fill(case, row, team, set(OPTIONAL))
+            _fill(case, row, team, set(OPTIONAL), resolver, named)
             db.session.add(case)
             result.added.append(row.reference)
-        elif _fill(case, row, team, present):
+        elif _fill(case, row, team, present, resolver, named):
             result.updated.append(row.reference)
         else:
             result.unchanged.append(row.reference)
@@ -171,19 +189,31 @@ def _apply(rows: list[CaseRow], *, actor, close_missing: bool, filename: str,
                 case.status = CaseStatus.CLOSED
                 case.closed_at = utcnow()
                 result.closed.append(case.reference)
+    result.unmatched = unmatched(named)
     db.session.flush()
     record(actor, "cases.imported", None, filename=filename[:200], added=result.added,
-           updated=result.updated, closed=result.closed, unchanged=len(result.unchanged))
+           updated=result.updated, closed=result.closed, unchanged=len(result.unchanged),
+           unmatched=[[kind.value, name, n] for kind, name, n in result.unmatched])
     return result
 
 
-def _fill(case: CaseFile, row: CaseRow, team: Team, present: set[str]) -> bool:
+# The columns naming the case's people: (who, the column, the CaseRow field).
+_PEOPLE = ((PersonColumn.WORKER, "Allocated worker", "allocated_worker"),
+           (PersonColumn.MANAGER, "Team manager", "team_manager"))
+
+
+def _fill(case: CaseFile, row: CaseRow, team: Team, present: set[str], resolver: Resolver, named: list) -> bool:
     """Copy the row onto the case (optional details only when their column is in the file);
     True when anything changed."""
     changed = False
     wanted = {"case_type": row.case_type}
-    for column, name, value in (("Allocated worker", "allocated_worker", row.allocated_worker),
-                                ("Date of birth", "date_of_birth", row.date_of_birth),
+    for kind, column, field_name in _PEOPLE:
+        if column in present:
+            text = getattr(row, field_name)
+            user = resolver.user_for(kind, text)
+            named.append((kind, text, user))
+            changed = set_person(case, kind, text, user) or changed
+    for column, name, value in (("Date of birth", "date_of_birth", row.date_of_birth),
                                 ("Open date", "open_date", row.open_date)):
         if column in present:
             wanted[name] = value
