@@ -10,6 +10,7 @@ from qa_app.escalations.models import Escalation
 from qa_app.history.models import Event
 from qa_app.moderation.models import ModeratedAnswer, Moderation, ModerationChange
 from qa_app.notifications.models import Notification
+from qa_app.practice.models import DoneWithWorker, FeedbackConversation, Release, WorkerResponse
 from qa_app.reviews.models import ReviewCheck
 from qa_app.rounds.models import AuditRound, SampleChange
 
@@ -18,5 +19,5 @@ __all__ = [
     "ChallengeStage", "Escalation", "Event", "ModeratedAnswer", "Moderation", "ModerationChange", "Notification",
     "Reflection",
     "QuestionTheme", "ReviewCheck", "SampleChange", "Team", "TemplateGrade", "TemplateQuestion", "TemplateVersion",
-    "User", "UserRole",
+    "User", "UserRole", "DoneWithWorker", "FeedbackConversation", "Release", "WorkerResponse",
 ]
