@@ -11,6 +11,7 @@ from qa_app.audit_forms.schema import THEME_LABELS, THEMES
 from qa_app.cases.models import CASE_TYPE_LABELS, CaseType
 from qa_app.challenges.report import period_figures
 from qa_app.extensions import db
+from qa_app.practice.report import practice_section
 from qa_app.reports import facts, queries
 from qa_app.reports.moderation import moderation_figures
 from qa_app.reports.queries import ReportFilter, percent
@@ -93,6 +94,7 @@ def build_report(filters: ReportFilter, *, today: date | None = None, round_name
         "reviews": reviews_section(filters, look),
         "challenges": challenges,
         "trend": _trend(trend_audits, trend_answers, look),
+        "worker_feedback": practice_section(queries.audit_scope(filters).subquery()),
     }
 
 

@@ -126,3 +126,14 @@ def test_a_qa_lead_releases_by_hand_and_the_people_are_told(app, client, make_us
     assert "Release it now" not in body
     assert client.post(f"/practice/audits/{audit.id}/release",
                        data={"csrf_token": _csrf_from(body)}).status_code == 403   # once only
+
+
+def test_the_report_page_shows_the_feedback_to_workers(app, client, make_user, case_audit):
+    audit, *_ = case_audit
+    services.release(audit, services.ReleaseReason.BY_HAND, actor=None)
+    services.record_conversation(audit, actor=audit.auditor, held_on=date.today(), attendees="Worker",
+                                 method="phone", notes="", today=date.today(), expected_version=None)
+    db.session.commit()
+    sign_in(client, make_user("qa_lead"))
+    page = client.get(f"/reports/?rounds={audit.round_id}").get_data(as_text=True)
+    assert "Released to the case's people: 1. Feedback conversations recorded: 1 (100.0% of released audits)" in page

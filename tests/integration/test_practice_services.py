@@ -192,3 +192,31 @@ def test_the_conversation_date_and_fields_are_checked(audit, people):
         problems = dict(info.value.problems)
         assert message in problems["held_on"]
         assert problems["attendees"] == "Say who was there" and problems["method"].startswith("Choose how")
+
+
+def test_the_report_counts_responses_and_conversations(make_audit, make_case, make_round, people):
+    from qa_app.reports.builder import round_report
+    from qa_app.working_days import add_working_days
+
+    round_ = make_round()
+    audits = [submit(make_audit(auditor=people.auditor, round_=round_,
+                                case=make_case(team="North", worker=people.worker, manager=people.manager)), grade=2)
+              for _ in range(4)]
+    for audit in audits[:3]:
+        services.release(audit, services.ReleaseReason.BY_HAND, actor=people.qa)
+    db.session.flush()
+    released_on = db.session.scalar(sa.select(Release.released_at)).date()
+    for audit, agreement in zip(audits, ("agree", "disagree")):
+        services.respond(audit, actor=people.worker, agreement=agreement, will_do="Act", comments="",
+                         expected_version=None)
+    # Two conversations: 1 and 3 working days after release (the median is 2).
+    for audit, days in zip(audits, (1, 3)):
+        held = add_working_days(released_on, days)
+        services.record_conversation(audit, actor=people.manager, held_on=held, attendees="Worker", method="phone",
+                                     notes="", today=held, expected_version=None)
+    services.set_done_with_worker(audits[3], True, actor=people.auditor)
+    db.session.commit()
+    figures = round_report(round_)["worker_feedback"]
+    assert figures == {"released": 3, "responses": {"agree": 1, "partly": 0, "disagree": 1}, "conversations": 2,
+                       "percent_with_conversation": 66.7, "median_working_days_to_conversation": 2,
+                       "done_with_worker": 1}
