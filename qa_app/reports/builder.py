@@ -11,10 +11,12 @@ from qa_app.audit_forms.schema import THEME_LABELS, THEMES
 from qa_app.cases.models import CASE_TYPE_LABELS, CaseType
 from qa_app.challenges.report import period_figures
 from qa_app.extensions import db
+from qa_app.feedback.report import feedback_figures
 from qa_app.practice.report import practice_section
 from qa_app.reports import facts, queries
 from qa_app.reports.moderation import moderation_figures
 from qa_app.reports.queries import ReportFilter, percent
+from qa_app.reports.sources import by_source
 from qa_app.rounds.models import AuditRound
 
 
@@ -31,6 +33,7 @@ def build_report(filters: ReportFilter, *, today: date | None = None, round_name
                                 team_id=filters.team_id) if with_challenges else None
     audits = facts.audit_groups(filters)
     answers = facts.answer_groups(filters)
+    family = feedback_figures(filters)
     versions = {g.version_id for g in audits}
     labels = look.labels(versions)
     final, auditor = _distribution(audits, "final_grade", look, labels), _distribution(audits, "auditor_grade",
@@ -95,6 +98,8 @@ def build_report(filters: ReportFilter, *, today: date | None = None, round_name
         "challenges": challenges,
         "trend": _trend(trend_audits, trend_answers, look),
         "worker_feedback": practice_section(queries.audit_scope(filters).subquery()),
+        "feedback": family["feedback"],
+        "by_source": by_source(audits, answers, look, labels, family["source"], _distribution, _add),
     }
 
 

@@ -70,7 +70,10 @@ def test_show_json_has_the_documented_shape(runner):
     result = runner.invoke(args=["templates", "show", "cp-cin-case-file", "--json"])
     assert result.exit_code == 0, result.output
     data = json.loads(result.output)
-    assert set(data) == {"key", "version", "title", "scale", "sections"}
+    # "feedback" (the family's questions) and "kind"/"observes" (observation templates) only when present
+    assert set(data) == {"key", "version", "title", "scale", "sections", "feedback"}
+    assert data["feedback"]["title"] == "Feedback from the child and family"
+    assert {q["type"] for q in data["feedback"]["questions"]} == {"yes_partly_no", "text"}
     assert data["scale"][:2] == [{"value": 1, "label": "Outstanding"}, {"value": 2, "label": "Good"}]
     question = data["sections"][0]["questions"][0]
     assert set(question) == {"key", "text", "type", "required", "limiting", "themes", "choices"}
