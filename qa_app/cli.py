@@ -20,6 +20,7 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(cases_cli)
     from qa_app.challenges.cli import challenges_cli
     from qa_app.demo import demo_command
+    from qa_app.escalations.cli import escalations_cli
     from qa_app.exchange.cli import export_cli, results_cli
     from qa_app.notifications.cli import notifications_cli
     from qa_app.reports.cli import report_cli
@@ -29,6 +30,7 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(report_cli)
     app.cli.add_command(results_cli)
     app.cli.add_command(challenges_cli)
+    app.cli.add_command(escalations_cli)
     app.cli.add_command(notifications_cli)
 
 

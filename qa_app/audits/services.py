@@ -118,7 +118,7 @@ def save_audit(audit: Audit, *, actor, answers: dict[str, dict], overall_grade: 
     for extension, context in active:
         notice = extension.after_save(context, entered.get(extension.name), saved)
         if notice:
-            saved.notices.append(notice)
+            saved.notices.append(notice if isinstance(notice, tuple) else ("info", notice))
     return saved
 
 

@@ -88,11 +88,14 @@ def _save(audit: Audit):
         extensions={extension.name: extension.read(form, context) for extension, context in extensions},
     ), fallback="overall_summary", concurrent=StaleEdit.__doc__)
     if result.ok:
-        notices = "".join(f" {notice}" for notice in result.value.notices)
+        for category, text in result.value.notices:
+            if category != "info":
+                flash(text, category)
+        said = "".join(f" {text}" for category, text in result.value.notices if category == "info")
         if submit:
-            flash(f"Audit of {audit.case_file.reference} submitted.{notices}", "success")
+            flash(f"Audit of {audit.case_file.reference} submitted.{said}", "success")
             return redirect(url_for("audits.mine"))
-        flash(f"Draft saved. You can come back to it at any time.{notices}", "success")
+        flash(f"Draft saved. You can come back to it at any time.{said}", "success")
         return redirect(url_for("audits.show", audit_id=audit.id))
     db.session.refresh(audit)
     extensions = AUDIT_EXTENSIONS.active(audit)  # reloaded: the rollback expired what they had read
