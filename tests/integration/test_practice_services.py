@@ -123,7 +123,7 @@ def test_a_submission_the_round_never_moderates_is_released_at_once(make_audit, 
                        extensions={"practice": True})
     db.session.commit()
     assert released(audit).reason == "no_moderation"
-    assert any("released to" in notice for notice in saved.notices)
+    assert ("info", f"It has been released to {people.worker.display_name}.") in saved.notices
     assert record_of(audit.id).done_with_worker is not None
 
 
