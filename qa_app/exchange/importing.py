@@ -25,6 +25,7 @@ from qa_app.cases.models import CaseFile, parse_case_type
 from qa_app.db import utcnow
 from qa_app.errors import DomainError
 from qa_app.exchange.cells import read_text
+from qa_app.exchange.feedback_sheet import check_rounds_and_cases, plan_feedback, write_feedback
 from qa_app.exchange.queries import ANSWER_HEADERS, AUDIT_HEADERS
 from qa_app.extensions import db
 from qa_app.history.services import record
@@ -52,12 +53,14 @@ class ImportSummary:
     audits: int = 0
     answers: int = 0
     actions: int = 0
+    feedback: int = 0
     rounds_created: list[str] = field(default_factory=list)
     cases_created: int = 0
     users_created: list[str] = field(default_factory=list)
 
     def lines(self) -> list[str]:
-        lines = [f"imported {self.audits} audit(s) with {self.answers} answer(s) and {self.actions} action(s); "
+        lines = [f"imported {self.audits} audit(s) with {self.answers} answer(s), {self.actions} action(s) and "
+                 f"{self.feedback} feedback record(s); "
                  f"{self.cases_created} case file(s) and {len(self.rounds_created)} round(s) created"]
         if self.users_created:
             lines.append("These users were unknown and have been created inactive (no sign-in until an "
@@ -81,8 +84,8 @@ def import_results(data: bytes, filename: str, *, actor, limits: Limits = IMPORT
     progress = progress or (lambda _step: None)
     progress(STEPS[0])
     try:
-        tables = read_workbook(data, filename, sheets=["Audits", "Answers", "Actions"], limits=limits,
-                               optional=("Actions",))
+        tables = read_workbook(data, filename, sheets=["Audits", "Answers", "Actions", "Feedback"], limits=limits,
+                               optional=("Actions", "Feedback"))
     except UnreadableFile as error:
         raise ResultsRejected([error.message]) from None
     problems = _Problems()
@@ -100,12 +103,16 @@ def import_results(data: bytes, filename: str, *, actor, limits: Limits = IMPORT
     _plan_answers(answers_table.rows, plans, problems)
     if "Actions" in tables:
         _plan_actions(tables["Actions"].rows, plans, problems)
+    feedback_plans = []
+    if "Feedback" in tables:
+        feedback_plans = plan_feedback(tables["Feedback"].rows, plans, problems, _find_version, _date, _text)
+        check_rounds_and_cases(feedback_plans, plans, problems)
     if not plans and not problems:
         problems.append("Audits: the sheet has no audits.")
     if problems:
         raise ResultsRejected(problems)
     progress(STEPS[2])
-    return _write(plans, actor=actor, filename=filename)
+    return _write(plans, actor=actor, filename=filename, feedback_plans=feedback_plans)
 
 
 @dataclass
@@ -334,7 +341,7 @@ def _answer_value(question, raw, template, problems, n, _cache):
     return read_text(raw).strip()
 
 
-def _write(plans: dict[str, _AuditPlan], *, actor, filename: str) -> ImportSummary:
+def _write(plans: dict[str, _AuditPlan], *, actor, filename: str, feedback_plans=()) -> ImportSummary:
     summary = ImportSummary()
     users: dict[str, User] = {}
 
@@ -349,21 +356,27 @@ def _write(plans: dict[str, _AuditPlan], *, actor, filename: str) -> ImportSumma
         return user
 
     round_of: dict[str, AuditRound] = {}
+    written: dict[str, Audit] = {}
     for plan in sorted(plans.values(), key=lambda p: p.row):
         try:
-            _write_audit(plan, round_of, user_for, summary, actor=actor, filename=filename)
+            written[plan.source_id] = _write_audit(plan, round_of, user_for, summary, actor=actor, filename=filename)
         except ResultsRejected:
             raise
         except DomainError as error:
             raise ResultsRejected([f"Audits, row {plan.row}: {error.message}"]) from None
     db.session.flush()
-    record(actor, "results.imported", None, filename=filename[:200], audits=summary.audits,
+    try:
+        summary.feedback = write_feedback(list(feedback_plans), written, actor=actor)
+    except DomainError as error:
+        raise ResultsRejected([f"Feedback: {error.message}"]) from None
+    db.session.flush()
+    record(actor, "results.imported", None, filename=filename[:200], audits=summary.audits, feedback=summary.feedback,
            rounds_created=summary.rounds_created, users_created=summary.users_created)
     return summary
 
 
 def _write_audit(plan: _AuditPlan, round_of: dict[str, AuditRound], user_for, summary: ImportSummary, *,
-                 actor, filename: str) -> None:
+                 actor, filename: str) -> Audit:
     round_ = round_of.get(plan.round_name) or db.session.scalar(
         sa.select(AuditRound).where(AuditRound.name == plan.round_name))
     if round_ is None:
@@ -405,6 +418,7 @@ def _write_audit(plan: _AuditPlan, round_of: dict[str, AuditRound], user_for, su
             reopened_reason=planned["reopened_reason"])
         summary.actions += 1
     summary.audits += 1
+    return audit
 
 
 def _find_version(key: str, label: str) -> TemplateVersion | None:
