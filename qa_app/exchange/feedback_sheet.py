@@ -182,3 +182,132 @@ def write_feedback(plans: list[FeedbackPlan], audits_by_source: dict, *, actor) 
 
 __all__ = ["FEEDBACK_HEADERS", "FEEDBACK_WIDTHS", "FeedbackAnswer", "feedback_rows", "plan_feedback",
            "write_feedback"]
+
+
+# --- the Worker feedback sheet: what happened after an audit was released ------------------------------
+
+WORKER_FEEDBACK_HEADERS = [
+    "Audit ID", "Case reference", "Released on", "Released because", "Done with the worker", "Worker",
+    "Worker's response", "What the worker will do", "Worker's comments", "Conversation on", "Conversation with",
+    "Conversation how", "Conversation notes", "Conversation recorded by",
+]
+WORKER_FEEDBACK_WIDTHS = {"What the worker will do": 40, "Worker's comments": 40, "Conversation notes": 40}
+
+
+def worker_feedback_rows(scope) -> Iterator[list]:
+    """One row per audit in scope that was released or done with the worker (`scope`: audit ids)."""
+    from qa_app.audits.models import Audit
+    from qa_app.practice.models import (
+        Agreement, ConversationMethod, DoneWithWorker, FeedbackConversation, Release, ReleaseReason, WorkerResponse,
+    )
+
+    worker, recorder = aliased(User), aliased(User)
+    query = (
+        sa.select(Audit.id, CaseFile.reference, Release, DoneWithWorker.audit_id, worker.email, WorkerResponse,
+                  FeedbackConversation, recorder.email)
+        .join(CaseFile, CaseFile.id == Audit.case_file_id)
+        .outerjoin(Release, Release.audit_id == Audit.id)
+        .outerjoin(DoneWithWorker, DoneWithWorker.audit_id == Audit.id)
+        .outerjoin(WorkerResponse, WorkerResponse.audit_id == Audit.id)
+        .outerjoin(worker, worker.id == WorkerResponse.worker_id)
+        .outerjoin(FeedbackConversation, FeedbackConversation.audit_id == Audit.id)
+        .outerjoin(recorder, recorder.id == FeedbackConversation.recorded_by_id)
+        .where(Audit.id.in_(scope), sa.or_(Release.id.is_not(None), DoneWithWorker.audit_id.is_not(None)))
+        .order_by(Audit.id))
+    agreements = {a.value: a.label for a in Agreement}
+    methods = {m.value: m.label for m in ConversationMethod}
+    reasons = {r.value: r.label for r in ReleaseReason}
+    for audit_id, reference, release, done, worker_email, response, talk, recorder_email in db.session.execute(query):
+        yield [
+            audit_id, reference, release.released_at if release else None,
+            reasons[release.reason] if release else "", "Yes" if done else "No", worker_email or "",
+            agreements[response.agreement] if response else "", response.will_do if response else "",
+            response.comments if response else "", talk.held_on if talk else None, talk.attendees if talk else "",
+            methods[talk.method] if talk else "", talk.notes if talk else "", recorder_email or "",
+        ]
+
+
+@dataclass
+class WorkerFeedbackPlan:
+    row: int
+    audit_source_id: str
+    released_on: object = None
+    reason: str = ""
+    done_with_worker: bool = False
+    worker: str = ""
+    agreement: str = ""
+    will_do: str = ""
+    comments: str = ""
+    held_on: date | None = None
+    attendees: str = ""
+    method: str = ""
+    notes: str = ""
+    recorder: str = ""
+
+
+def plan_worker_feedback(rows, audit_plans: dict, problems, as_datetime, as_date, as_text) -> list[WorkerFeedbackPlan]:
+    from qa_app.auth.services import normalise_email
+    from qa_app.practice.models import Agreement, ConversationMethod, ReleaseReason
+
+    agreements = {a.label.lower(): a.value for a in Agreement} | {a.value: a.value for a in Agreement}
+    methods = {m.label.lower(): m.value for m in ConversationMethod} | {m.value: m.value for m in ConversationMethod}
+    reasons = {r.label.lower(): r.value for r in ReleaseReason} | {r.value: r.value for r in ReleaseReason}
+    plans = []
+    for raw in rows:
+        v, n = raw.values, raw.number
+        before = len(problems)
+        audit_id = as_text(v.get("Audit ID"))
+        if audit_id not in audit_plans:
+            problems.at("Worker feedback", n, "Audit ID", f"'{audit_id}' is not an audit of the Audits sheet"
+                        " (or that audit has problems)")
+            continue
+        plan = WorkerFeedbackPlan(row=n, audit_source_id=audit_id,
+                                  done_with_worker=as_text(v.get("Done with the worker")).lower() == "yes")
+        plan.released_on = as_datetime(v.get("Released on"), problems, "Worker feedback", n, "Released on")
+        if plan.released_on is not None:
+            plan.reason = reasons.get(as_text(v.get("Released because")).lower(), "")
+            if not plan.reason:
+                problems.at("Worker feedback", n, "Released because", "must be one of "
+                            + ", ".join(r.label for r in ReleaseReason))
+        response = as_text(v.get("Worker's response")).lower()
+        if response:
+            plan.agreement = agreements.get(response, "")
+            plan.worker = normalise_email(as_text(v.get("Worker")))
+            plan.will_do = read_text(v.get("What the worker will do")).strip()
+            plan.comments = read_text(v.get("Worker's comments")).strip()
+            if not plan.agreement:
+                problems.at("Worker feedback", n, "Worker's response", "must be one of "
+                            + ", ".join(a.label for a in Agreement))
+            if "@" not in plan.worker:
+                problems.at("Worker feedback", n, "Worker", "a response needs the worker's email address")
+        plan.held_on = as_date(v.get("Conversation on"))
+        if plan.held_on is not None:
+            plan.attendees = read_text(v.get("Conversation with")).strip()
+            plan.method = methods.get(as_text(v.get("Conversation how")).lower(), "")
+            plan.notes = read_text(v.get("Conversation notes")).strip()
+            plan.recorder = normalise_email(as_text(v.get("Conversation recorded by")))
+            if not plan.method:
+                problems.at("Worker feedback", n, "Conversation how", "must be one of "
+                            + ", ".join(m.label for m in ConversationMethod))
+            if not plan.attendees:
+                problems.at("Worker feedback", n, "Conversation with", "say who was there")
+            if (response or plan.held_on) and plan.released_on is None:
+                problems.at("Worker feedback", n, "Released on", "a response or conversation needs the release date")
+        if len(problems) == before:
+            plans.append(plan)
+    return plans
+
+
+def write_worker_feedback(plans: list[WorkerFeedbackPlan], audits_by_source: dict, user_for) -> None:
+    from qa_app.auth.models import Role
+    from qa_app.practice import services as practice
+
+    for plan in plans:
+        audit = audits_by_source[plan.audit_source_id]
+        practice.record_existing(
+            audit, released_at=plan.released_on, reason=plan.reason or None, done_with_worker=plan.done_with_worker,
+            response=(user_for(plan.worker, "", Role.PRACTITIONER), plan.agreement, plan.will_do, plan.comments)
+            if plan.agreement else None,
+            conversation=(plan.held_on, plan.attendees, plan.method, plan.notes,
+                          user_for(plan.recorder, "", Role.AUDITOR) if "@" in plan.recorder else None)
+            if plan.held_on else None)

@@ -25,7 +25,9 @@ from qa_app.cases.models import CaseFile, parse_case_type
 from qa_app.db import utcnow
 from qa_app.errors import DomainError
 from qa_app.exchange.cells import read_text
-from qa_app.exchange.feedback_sheet import check_rounds_and_cases, plan_feedback, write_feedback
+from qa_app.exchange.feedback_sheet import (
+    check_rounds_and_cases, plan_feedback, plan_worker_feedback, write_feedback, write_worker_feedback,
+)
 from qa_app.exchange.queries import ANSWER_HEADERS, AUDIT_HEADERS
 from qa_app.extensions import db
 from qa_app.history.services import record
@@ -84,8 +86,9 @@ def import_results(data: bytes, filename: str, *, actor, limits: Limits = IMPORT
     progress = progress or (lambda _step: None)
     progress(STEPS[0])
     try:
-        tables = read_workbook(data, filename, sheets=["Audits", "Answers", "Actions", "Feedback"], limits=limits,
-                               optional=("Actions", "Feedback"))
+        tables = read_workbook(data, filename, sheets=["Audits", "Answers", "Actions", "Feedback",
+                                                       "Worker feedback"], limits=limits,
+                               optional=("Actions", "Feedback", "Worker feedback"))
     except UnreadableFile as error:
         raise ResultsRejected([error.message]) from None
     problems = _Problems()
@@ -107,12 +110,15 @@ def import_results(data: bytes, filename: str, *, actor, limits: Limits = IMPORT
     if "Feedback" in tables:
         feedback_plans = plan_feedback(tables["Feedback"].rows, plans, problems, _find_version, _date, _text)
         check_rounds_and_cases(feedback_plans, plans, problems)
+    worker_plans = []
+    if "Worker feedback" in tables:
+        worker_plans = plan_worker_feedback(tables["Worker feedback"].rows, plans, problems, _datetime, _date, _text)
     if not plans and not problems:
         problems.append("Audits: the sheet has no audits.")
     if problems:
         raise ResultsRejected(problems)
     progress(STEPS[2])
-    return _write(plans, actor=actor, filename=filename, feedback_plans=feedback_plans)
+    return _write(plans, actor=actor, filename=filename, feedback_plans=feedback_plans, worker_plans=worker_plans)
 
 
 @dataclass
@@ -341,7 +347,8 @@ def _answer_value(question, raw, template, problems, n, _cache):
     return read_text(raw).strip()
 
 
-def _write(plans: dict[str, _AuditPlan], *, actor, filename: str, feedback_plans=()) -> ImportSummary:
+def _write(plans: dict[str, _AuditPlan], *, actor, filename: str, feedback_plans=(), worker_plans=()
+           ) -> ImportSummary:
     summary = ImportSummary()
     users: dict[str, User] = {}
 
@@ -367,6 +374,7 @@ def _write(plans: dict[str, _AuditPlan], *, actor, filename: str, feedback_plans
     db.session.flush()
     try:
         summary.feedback = write_feedback(list(feedback_plans), written, actor=actor)
+        write_worker_feedback(list(worker_plans), written, user_for)
     except DomainError as error:
         raise ResultsRejected([f"Feedback: {error.message}"]) from None
     db.session.flush()

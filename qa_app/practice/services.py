@@ -240,3 +240,25 @@ def set_done_with_worker(audit: Audit, done: bool, *, actor) -> bool:
         db.session.delete(existing)
     record(actor, "audit.done_with_worker" if done else "audit.not_done_with_worker", audit)
     return True
+
+
+def record_existing(audit: Audit, *, released_at, reason: str | None, done_with_worker: bool,
+                    response: tuple | None, conversation: tuple | None) -> None:
+    """What happened after an audit elsewhere (a results workbook), stored as it was: its release
+    (nobody is told again), the worker's response (worker, agreement, will do, comments) and the
+    feedback conversation (held on, attendees, method, notes, recorded by)."""
+    if released_at is not None and reason:
+        db.session.add(Release(audit_id=audit.id, reason=ReleaseReason(reason).value, released_at=released_at,
+                               told=[]))
+    if done_with_worker:
+        db.session.add(DoneWithWorker(audit_id=audit.id, marked_at=released_at or utcnow()))
+    if response is not None:
+        worker, agreement, will_do, comments = response
+        db.session.add(WorkerResponse(audit_id=audit.id, worker_id=worker.id, agreement=Agreement(agreement).value,
+                                      will_do=will_do, comments=comments, created_at=released_at,
+                                      updated_at=released_at))
+    if conversation is not None:
+        held_on, attendees, method, notes, recorder = conversation
+        db.session.add(FeedbackConversation(audit_id=audit.id, held_on=held_on, attendees=attendees,
+                                            method=ConversationMethod(method).value, notes=notes,
+                                            recorded_by_id=recorder.id if recorder else audit.auditor_id))

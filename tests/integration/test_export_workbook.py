@@ -74,7 +74,7 @@ def data(app, make_round, make_case, make_user, make_audit):
     # Family feedback: on an audit (hostile words from the child), and typed in on its own.
     from qa_app.feedback.services import save_feedback
 
-    qa = make_user("qa_lead")
+    qa = make_user("qa_lead", email="qa@example.org")
     for audit, respondent, answers, changed in (
             (audits[0], "child", {"fb_listened_to": "yes", "fb_child_words": "=HYPERLINK(\"x\")"}, ""),
             (audits[1], "parent", {"fb_plan_helps": "partly", "fb_understood_why": "na"}, "Calmer at home"),
@@ -85,6 +85,17 @@ def data(app, make_round, make_case, make_user, make_audit):
     save_feedback(None, actor=qa, case_file=audits[2].case_file, round_=first, audit=None, respondent="adopter",
                   method="form", consent=True, received_on=date.today() - timedelta(days=3),
                   answers={"fb_plan_helps": "no"}, what_changed="", today=date.today())
+    # Feedback to the worker: released, a conversation, the worker's response, one done with the worker.
+    from qa_app.practice import services as practice
+
+    audits[0].case_file.worker_id = owner.id
+    for audit in audits[:3]:
+        practice.release(audit, practice.ReleaseReason.BY_HAND, actor=qa)
+    practice.respond(audits[0], actor=owner, agreement="partly", will_do="=Date the plan", comments="",
+                     expected_version=None)
+    practice.record_conversation(audits[0], actor=qa, held_on=date.today(), attendees="Worker and QA lead",
+                                 method="video", notes="Agreed", today=date.today(), expected_version=None)
+    practice.set_done_with_worker(audits[4], True, actor=auditor)
     db.session.commit()
     return first, second, audits
 
@@ -98,7 +109,7 @@ def export(filters=ReportFilter()) -> bytes:
 def test_sheets_headers_and_layout(data):
     workbook = load_workbook(io.BytesIO(export()))
     assert workbook.sheetnames == ["Summary", "Audits", "Answers", "Themes", "Moderation", "Actions", "Challenges",
-                                   "Feedback", "About"]
+                                   "Feedback", "Worker feedback", "About"]
     from qa_app.exchange.feedback_sheet import FEEDBACK_HEADERS
 
     feedback = workbook["Feedback"]
@@ -190,13 +201,16 @@ def test_round_trip_gives_identical_reports(data, second_database_url):
     first, second, _ = data
     before = {r.name: round_report(r) for r in (first, second)}
     assert before[first.name]["feedback"]["adopter"] == {"responses": 1, "percent_positive": 0.0}
+    assert before[first.name]["worker_feedback"]["released"] == 3
+    assert before[first.name]["worker_feedback"]["responses"]["partly"] == 1
     workbook = export()
     other = create_app("test", {"SQLALCHEMY_DATABASE_URI": second_database_url, "TEMPLATES_DIR": str(TEMPLATES_DIR)})
     with other.app_context():
         summary = import_results(workbook, "all.xlsx", actor=None)
         db.session.commit()
         assert summary.audits == len(PAYLOADS)
-        assert sorted(summary.users_created) == ["aud@example.org", "mod@example.org", "worker@example.org"]
+        assert sorted(summary.users_created) == ["aud@example.org", "mod@example.org", "qa@example.org",
+                                                 "worker@example.org"]
         assert summary.actions == 3
         assert summary.feedback == 4
         from qa_app.reports.builder import find_round
