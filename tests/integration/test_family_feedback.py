@@ -136,3 +136,24 @@ def test_the_report_counts_responses_and_positive_answers_by_respondent(audit, m
     assert family["themes"]["voice_of_the_child"] == {"answers": 3, "percent_positive": 66.7}
     assert report["by_source"]["file_audit"]["audits"] == report["audits"] == 1
     assert "observation" not in report["by_source"]
+
+
+def test_observation_rounds_are_a_source_of_their_own(make_user, make_round, make_audit, make_case):
+    from qa_app.audit_forms.services import current_version
+    from qa_app.reports.builder import build_report
+    from qa_app.reports.queries import ReportFilter
+
+    home_visit = current_version("observation-home-visit")
+    assert home_visit.template.is_observation and "observation of practice: home visit" in home_visit.label
+    file_round, visit_round = make_round(), make_round(template="observation-home-visit")
+    auditor = make_user("auditor", team="South")
+    submit(make_audit(auditor=auditor, round_=file_round, case=make_case(team="North")), grade=2)
+    for grade in (3, 4):
+        submit(make_audit(auditor=auditor, round_=visit_round, case=make_case(team="North")), grade=grade)
+    report = build_report(ReportFilter(round_ids=(file_round.id, visit_round.id)), with_challenges=False)
+    sources = report["by_source"]
+    assert set(sources) == {"file_audit", "observation"}
+    assert (sources["file_audit"]["audits"], sources["observation"]["audits"], report["audits"]) == (1, 2, 3)
+    assert sources["observation"]["percent_inadequate"] == 50.0 and sources["file_audit"]["percent_inadequate"] == 0.0
+    assert "voice_of_the_child" in sources["observation"]["themes"]
+    assert sources["observation"]["teams"]["North"]["audits"] == 2
