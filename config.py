@@ -34,6 +34,8 @@ class Config:
     SERVICE_URL = os.environ.get("SERVICE_URL", "")  # makes links in emails absolute
     SERVICE_NAME = os.environ.get("SERVICE_NAME", "Case file audit")
     PAGE_SIZE = 50
+    # How many working days after a moderation is completed its auditor may dispute the grade.
+    DISPUTE_WORKING_DAYS = int(os.environ.get("DISPUTE_WORKING_DAYS", "10"))
     # A child at immediate risk: acknowledged within this many working hours, counted in office
     # hours (London time) on working days; who is told when it is overdue; who to phone now.
     ESCALATION_ACK_HOURS = os.environ.get("ESCALATION_ACK_HOURS", "4")

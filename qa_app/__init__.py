@@ -64,6 +64,7 @@ def register_blueprints(app: Flask) -> None:
     from qa_app.cases.views import bp as cases_bp
     from qa_app.challenges.views import bp as challenges_bp
     from qa_app.dashboard import bp as dashboard_bp
+    from qa_app.disputes.views import bp as disputes_bp
     from qa_app.escalations.views import bp as escalations_bp
     from qa_app.exchange.views import bp as exchange_bp
     from qa_app.feedback.views import bp as feedback_bp
@@ -75,7 +76,7 @@ def register_blueprints(app: Flask) -> None:
 
     for blueprint in (auth_bp, dashboard_bp, cases_bp, rounds_bp, audits_bp, moderation_bp, actions_bp,
                       reviews_bp, escalations_bp, challenges_bp, reports_bp, exchange_bp, practice_bp,
-                      feedback_bp):
+                      feedback_bp, disputes_bp):
         app.register_blueprint(blueprint)
 
     govuk_assets = os.path.join(app.root_path, "static", "govuk", "assets")

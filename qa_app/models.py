@@ -7,6 +7,7 @@ from qa_app.auth.models import Team, User, UserRole
 from qa_app.cases.models import CaseFactor, CaseFile, NameLink
 from qa_app.challenges.models import Challenge, ChallengeStage
 from qa_app.escalations.models import Escalation
+from qa_app.disputes.models import Dispute
 from qa_app.feedback.models import FeedbackAnswer, FeedbackRecord
 from qa_app.history.models import Event
 from qa_app.moderation.models import ModeratedAnswer, Moderation, ModerationChange
@@ -21,5 +22,5 @@ __all__ = [
     "Reflection",
     "QuestionTheme", "ReviewCheck", "SampleChange", "Team", "TemplateGrade", "TemplateQuestion", "TemplateVersion",
     "User", "UserRole", "DoneWithWorker", "FeedbackConversation", "Release", "WorkerResponse",
-    "FeedbackAnswer", "FeedbackRecord",
+    "FeedbackAnswer", "FeedbackRecord", "Dispute",
 ]

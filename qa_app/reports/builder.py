@@ -10,6 +10,7 @@ from qa_app.audits.models import Audit
 from qa_app.audit_forms.schema import THEME_LABELS, THEMES
 from qa_app.cases.models import CASE_TYPE_LABELS, CaseType
 from qa_app.challenges.report import period_figures
+from qa_app.disputes.services import figures as dispute_figures
 from qa_app.extensions import db
 from qa_app.feedback.report import feedback_figures
 from qa_app.practice.report import practice_section
@@ -80,7 +81,8 @@ def build_report(filters: ReportFilter, *, today: date | None = None, round_name
         "percent_good_or_better": final.percent_good_or_better,
         "auditor_percent_inadequate": auditor.percent_inadequate,
         "auditor_percent_good_or_better": auditor.percent_good_or_better,
-        "moderation": moderation_figures(audits, answers, look, versions),
+        "moderation": moderation_figures(audits, answers, look, versions)
+        | {"disputes": dispute_figures(sa.select(queries.audit_scope(filters).subquery().c.audit_id))},
         "themes": {theme: _rate_dict(themes[theme], "answers") for theme in THEMES if theme in themes},
         "strengths": [_question_dict(q) for q in strengths],
         "areas_for_development": [_question_dict(q) for q in areas],
