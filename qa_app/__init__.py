@@ -68,6 +68,7 @@ def register_blueprints(app: Flask) -> None:
     from qa_app.escalations.views import bp as escalations_bp
     from qa_app.exchange.views import bp as exchange_bp
     from qa_app.feedback.views import bp as feedback_bp
+    from qa_app.learning.views import bp as learning_bp
     from qa_app.moderation.views import bp as moderation_bp
     from qa_app.practice.views import bp as practice_bp
     from qa_app.reports.views import bp as reports_bp
@@ -76,7 +77,7 @@ def register_blueprints(app: Flask) -> None:
 
     for blueprint in (auth_bp, dashboard_bp, cases_bp, rounds_bp, audits_bp, moderation_bp, actions_bp,
                       reviews_bp, escalations_bp, challenges_bp, reports_bp, exchange_bp, practice_bp,
-                      feedback_bp, disputes_bp):
+                      feedback_bp, disputes_bp, learning_bp):
         app.register_blueprint(blueprint)
 
     govuk_assets = os.path.join(app.root_path, "static", "govuk", "assets")

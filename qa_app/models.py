@@ -10,6 +10,7 @@ from qa_app.escalations.models import Escalation
 from qa_app.disputes.models import Dispute
 from qa_app.feedback.models import FeedbackAnswer, FeedbackRecord
 from qa_app.history.models import Event
+from qa_app.learning.models import BriefRecipient, LearningBrief, TrainingNeed
 from qa_app.moderation.models import ModeratedAnswer, Moderation, ModerationChange
 from qa_app.notifications.models import Notification
 from qa_app.practice.models import DoneWithWorker, FeedbackConversation, Release, WorkerResponse
@@ -23,4 +24,5 @@ __all__ = [
     "QuestionTheme", "ReviewCheck", "SampleChange", "Team", "TemplateGrade", "TemplateQuestion", "TemplateVersion",
     "User", "UserRole", "DoneWithWorker", "FeedbackConversation", "Release", "WorkerResponse",
     "FeedbackAnswer", "FeedbackRecord", "Dispute",
+    "BriefRecipient", "LearningBrief", "TrainingNeed",
 ]

@@ -13,6 +13,7 @@ from qa_app.challenges.report import period_figures
 from qa_app.disputes.services import figures as dispute_figures
 from qa_app.extensions import db
 from qa_app.feedback.report import feedback_figures
+from qa_app.learning.report import since_brief
 from qa_app.practice.report import practice_section
 from qa_app.reports import facts, queries
 from qa_app.reports.moderation import moderation_figures
@@ -71,7 +72,7 @@ def build_report(filters: ReportFilter, *, today: date | None = None, round_name
         trend_audits, trend_answers = facts.audit_groups(wider), facts.answer_groups(wider)
     else:
         trend_audits, trend_answers = audits, answers
-    return {
+    report = {
         "round": round_name,
         "filters": filters.describe(look.teams),
         "audits": final.total,
@@ -103,6 +104,10 @@ def build_report(filters: ReportFilter, *, today: date | None = None, round_name
         "feedback": family["feedback"],
         "by_source": by_source(audits, answers, look, labels, family["source"], _distribution, _add),
     }
+    # One round: each theme's change since the last earlier round whose learning brief went out.
+    report["since_brief"] = since_brief(db.session.get(AuditRound, filters.round_ids[0]), report) \
+        if len(filters.round_ids) == 1 else None
+    return report
 
 
 def _plus(rate: queries.Rate, grade, n: int) -> queries.Rate:
