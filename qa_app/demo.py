@@ -89,6 +89,9 @@ def _make_practice_loop(rng: random.Random) -> None:
     past = [name for name, *_ in HISTORY]
     practice.link_people(rng, past)
     practice.release_past_rounds(rng, past)
+    practice.family_feedback(rng, past)
+    practice.observation_round(rng)
+    practice.disputes_and_learning(rng, past)
 
 
 def _make_cases(rng: random.Random, teams: dict) -> None:

@@ -83,3 +83,120 @@ def release_past_rounds(rng: random.Random, past_round_names: list[str]) -> None
     if mine:
         services.set_done_with_worker(mine[0], True, actor=mine[0].auditor)
     db.session.flush()
+
+
+def family_feedback(rng: random.Random, past_round_names: list[str]) -> None:
+    """Feedback from several kinds of respondent on the latest past round's audits, and one typed in
+    from a printed form."""
+    from qa_app.feedback.services import save_feedback
+
+    qa = db.session.scalar(sa.select(User).where(User.email == "qa.lead@example.org"))
+    round_ = db.session.scalar(sa.select(AuditRound).where(AuditRound.name == past_round_names[-1]))
+    audits = list(db.session.scalars(sa.select(Audit).where(Audit.round_id == round_.id).order_by(Audit.id)))
+    section = round_.template_version.template.feedback
+    if section is None:
+        return
+    words = ["She listens to me and comes when she says she will.", "I don't always know why they visit.",
+             "Things are calmer at home now.", "I wish I saw the same worker each time."]
+    for index, (audit, respondent) in enumerate(zip(audits, ["child", "parent", "carer", "child", "parent",
+                                                             "foster_carer", "other"])):
+        answers = {q.key: rng.choice(["yes", "yes", "partly", "no", "na"]) if q.type == "yes_partly_no"
+                   else words[index % len(words)] for q in section.questions}
+        save_feedback(None, actor=qa, case_file=audit.case_file, round_=round_, audit=audit, respondent=respondent,
+                      method=rng.choice(["phone", "visit", "form", "advocate"]), consent=True,
+                      received_on=audit.submitted_at.date(), answers=answers,
+                      what_changed="The plan is clearer and the family knows what has to change." if index % 2 else "",
+                      today=audit.submitted_at.date())
+    spare = audits[-1]
+    save_feedback(None, actor=qa, case_file=spare.case_file, round_=round_, audit=None, respondent="adopter",
+                  method="form", consent=True, received_on=spare.submitted_at.date(),
+                  answers={section.questions[0].key: "yes"}, what_changed="", today=spare.submitted_at.date())
+    db.session.flush()
+
+
+def observation_round(rng: random.Random, days_ago: int = 30) -> None:
+    """A past observation round: home visits observed, graded on the same scale and themes."""
+    from datetime import datetime, time
+
+    from qa_app.audit_forms.services import current_version
+    from qa_app.audits.services import record_submitted
+    from qa_app.audits.workflow import AuditStatus
+    from qa_app.rounds import services as rounds
+
+    version = current_version("observation-home-visit")
+    if version is None:
+        return
+    qa = db.session.scalar(sa.select(User).where(User.email == "qa.lead@example.org"))
+    started = datetime.combine(date_today() - timedelta(days=days_ago), time(9))
+    round_ = rounds.record_past_round(name="Observation of practice: home visits, autumn 2026",
+                                      template_version=version, started_at=started,
+                                      due_date=(started + timedelta(days=21)).date(), seed=rng.randrange(1, 10**6),
+                                      created_by_id=qa.id, sample_rule={"observation": "home_visit"})
+    db.session.flush()
+    auditors = list(db.session.scalars(sa.select(User).where(User.email.like("tm.%")).order_by(User.email)))
+    audited = set(db.session.scalars(sa.select(Audit.case_file_id)))
+    cases = [c for c in db.session.scalars(sa.select(CaseFile).where(CaseFile.case_type.in_(["CIN", "CP"]))
+                                           .order_by(CaseFile.reference)) if c.id not in audited][:6]
+    template = version.template
+    for index, case in enumerate(cases):
+        overall = [2, 3, 2, 4, 3, 1][index]
+        auditor = next(a for a in auditors[index % len(auditors):] + auditors if a.team_id != case.team_id)
+        answers = {q.key: {"value": (overall if q.limiting else max(1, min(4, overall + rng.choice([-1, 0, 0]))))
+                           if q.is_graded else ("yes" if q.type == "yes_partly_no" else "Talked it through."),
+                           "evidence": "Seen on the visit." if q.is_graded else ""}
+                   for q in template.questions()}
+        when = started + timedelta(days=3 + index)
+        audit = record_submitted(round_=round_, case_file=case, template_version=version, auditor=auditor,
+                                 status=AuditStatus.SUBMITTED, overall_grade=overall,
+                                 overall_summary="Synthetic demo observation: no real visit.", immediate_risk=False,
+                                 immediate_risk_reason="", submitted_at=when, answers=answers)
+        audit.created_at = audit.started_at = started
+        db.session.flush()
+        services.release(audit, ReleaseReason.NO_MODERATION, actor=None, when=when + timedelta(days=1))
+    db.session.flush()
+
+
+def date_today():
+    from datetime import date
+
+    return date.today()
+
+
+def disputes_and_learning(rng: random.Random, past_round_names: list[str]) -> None:
+    """A decided dispute and an open one; a learning brief published for the middle past round
+    (discussed by one team) so the latest round's report shows the change since; training needs."""
+    from qa_app.disputes.services import decide, raise_dispute
+    from qa_app.learning.services import confirm_discussed, draft_brief, publish_brief, tag_training_need
+
+    qa = db.session.scalar(sa.select(User).where(User.email == "qa.lead@example.org"))
+    disputed = list(db.session.scalars(
+        sa.select(Audit).join(Moderation, Moderation.audit_id == Audit.id)
+        .where(Moderation.status == ModerationStatus.COMPLETED, Moderation.overall_grade != Audit.overall_grade)
+        .order_by(Audit.id)))
+    for index, audit in enumerate(disputed[:2]):
+        moderation = db.session.scalar(sa.select(Moderation).where(Moderation.audit_id == audit.id))
+        dispute = raise_dispute(audit, actor=audit.auditor, today=moderation.completed_at.date() + timedelta(days=2),
+                                window=10, reason="The file shows the risk was reviewed at every core group: "
+                                                  "I graded what the record shows.")
+        dispute.raised_at = moderation.completed_at + timedelta(days=2)
+        if index == 0:
+            decide(dispute, actor=qa, decision="uphold_moderator", grade=None, expected_version=None,
+                   rationale="The reviews are recorded but do not analyse the risk: the moderator's grade stands.")
+    db.session.flush()
+    middle = db.session.scalar(sa.select(AuditRound).where(AuditRound.name == past_round_names[-2]))
+    brief = draft_brief(middle, actor=qa)
+    teams = [u.team_id for u in db.session.scalars(sa.select(User).where(User.email.in_(
+        ["tm.north@example.org", "tm.south@example.org", "tm.assessment@example.org"])))]
+    recipients = publish_brief(brief, actor=qa, team_ids=teams)
+    north = db.session.scalar(sa.select(User).where(User.email == "tm.north@example.org"))
+    recipient = next(r for r in recipients if r.team_id == north.team_id)
+    confirm_discussed(brief, recipient, actor=north, discussed_on=date_today(), today=date_today(),
+                      note="Went through the key messages at the team meeting; agreed to date every plan action.")
+    latest = db.session.scalar(sa.select(AuditRound).where(AuditRound.name == past_round_names[-1]))
+    needs = ["risk_analysis", "smart_planning", "direct_work", "recording", "contingency"]
+    for index, audit in enumerate(db.session.scalars(sa.select(Audit).where(Audit.round_id == latest.id)
+                                                     .order_by(Audit.id).limit(6))):
+        graded = [q.key for q in audit.template.questions() if q.is_graded]
+        tag_training_need(audit, actor=audit.auditor, target=f"q:{graded[index % len(graded)]}",
+                          need=needs[index % len(needs)])
+    db.session.flush()
