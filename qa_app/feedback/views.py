@@ -96,9 +96,13 @@ def for_round(round_id: int):
     def save():
         reference = (form.reference.data or "").strip().upper()
         case = db.session.scalar(sa.select(CaseFile).where(CaseFile.reference == reference)) if reference else None
-        if case is None:
+        if case is None:   # said together with everything else wrong on the form
+            _, _, problems = services.check(
+                template, respondent=form.respondent.data, method=form.method.data, consent=form.consent.data,
+                received_on=form.received_on.data, answers=answers_from(form, template),
+                what_changed=form.what_changed.data, today=date.today())
             raise ValidationFailed([("reference", f"No case file has the reference '{reference[:64]}'" if reference
-                                     else "Enter the case reference written on the form")])
+                                     else "Enter the case reference written on the form")] + problems)
         audit = db.session.scalar(sa.select(Audit).where(Audit.round_id == round_.id, Audit.case_file_id == case.id))
         return services.save_feedback(
             None, actor=current_user, case_file=case, round_=round_,

@@ -61,7 +61,7 @@ def test_the_case_people_read_the_whole_audit_once_released_and_the_read_is_logg
                                                     "action": "draft"}).status_code == 403
     assert _views(audit.id, person.id) == 1
     home = client.get("/home").get_data(as_text=True)
-    assert f'href="/audits/{audit.id}"' in home and "Audits of your cases" in home
+    assert f'href="/audits/{audit.id}"' in home and "Audit findings released to you" in home
     assert ("Your response needed" in home) == (who == "worker")
 
 
