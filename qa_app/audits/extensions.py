@@ -6,12 +6,14 @@ immediate risk and whatever comes next build on it. Each such feature registers 
 
 - `context(audit)`: what the extension needs for this audit, or None when it has nothing to do
   with it (then nothing else of it is called for that audit);
-- `fields(context)`: form fields the audit form gains, {name: unbound WTForms field};
+- `fields(context)`: form fields the audit form gains, grouped by the question they follow on the
+  page: {question key or None (after the last section): {name: unbound WTForms field}};
 - `form_data(context)`: the saved values of those fields, for the first render of the form;
 - `read(form, context)`: what the user entered in them, handed to `check` and `after_save` (a
   service caller without a form passes the same thing in `save_audit(extensions={name: …})`);
-- `check(context, entered, audit=, actor=, submit=)`: (form field, message) for every reason the
-  save cannot go ahead, reported with the audit's own problems (nothing is written when any);
+- `check(context, entered, audit=, actor=, submit=, answers=)`: (form field, message) for every
+  reason the save cannot go ahead, reported with the audit's own problems (nothing is written
+  when any); `answers` are the answers being saved, as `save_audit` takes them;
 - `after_save(context, entered, saved)`: further writes once the audit is saved (`saved` is an
   `AuditSaved`); may return something to tell the user, or None: a sentence (said with the
   save's confirmation), or (category, text) for a banner of its own (category "warning": what

@@ -59,6 +59,11 @@ class User(UserMixin, Base):
     # Changes when the password changes or the user signs out, so old session cookies stop working.
     session_token: Mapped[str] = mapped_column(sa.String(64))
 
+    # An account made by a results import for an auditor, moderator or action owner the service
+    # did not know (the file it came from); merged later into the person's real account.
+    imported_from: Mapped[str] = mapped_column(sa.String(200), default="")
+    merged_into_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+
     team: Mapped[Team | None] = relationship()
     role_rows: Mapped[list["UserRole"]] = relationship(
         back_populates="user", cascade="all, delete-orphan", lazy="selectin"

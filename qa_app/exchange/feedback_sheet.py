@@ -38,6 +38,11 @@ _RESPONDENTS = {r.value: r.value for r in RESPONDENT_LABELS} | {label.lower(): r
 _METHODS = {m.value: m.value for m in METHOD_LABELS} | {label.lower(): m.value for m, label in METHOD_LABELS.items()}
 
 
+def _count(problems) -> int:
+    """Every problem reported so far (the import groups a cause's rows, so its length counts causes)."""
+    return getattr(problems, "reported", None) if hasattr(problems, "reported") else len(problems)
+
+
 def feedback_rows(filters) -> Iterator[list]:
     """One row per answer of every feedback record in scope, in FEEDBACK_HEADERS order."""
     recorder = aliased(User)
@@ -89,7 +94,7 @@ def plan_feedback(rows, audit_plans: dict, problems, find_version, as_date, as_t
     bad: set[str] = set()
     for raw in rows:
         v, n = raw.values, raw.number
-        before = len(problems)
+        before = _count(problems)
         source_id = as_text(v.get("Feedback ID"))
         if not source_id:
             problems.at("Feedback", n, "Feedback ID", "is empty")
@@ -122,7 +127,7 @@ def plan_feedback(rows, audit_plans: dict, problems, find_version, as_date, as_t
             reference = audit_plan.reference if audit_plan else as_text(v.get("Case reference")).upper()
             if not audit_plan and (not round_name or not reference):
                 problems.at("Feedback", n, "Round", "feedback with no audit needs its round and case reference")
-            if len(problems) > before:
+            if _count(problems) > before:
                 bad.add(source_id)
                 continue
             plan = plans[source_id] = FeedbackPlan(
@@ -255,7 +260,7 @@ def plan_worker_feedback(rows, audit_plans: dict, problems, as_datetime, as_date
     plans = []
     for raw in rows:
         v, n = raw.values, raw.number
-        before = len(problems)
+        before = _count(problems)
         audit_id = as_text(v.get("Audit ID"))
         if audit_id not in audit_plans:
             problems.at("Worker feedback", n, "Audit ID", f"'{audit_id}' is not an audit of the Audits sheet"
@@ -293,7 +298,7 @@ def plan_worker_feedback(rows, audit_plans: dict, problems, as_datetime, as_date
                 problems.at("Worker feedback", n, "Conversation with", "say who was there")
             if (response or plan.held_on) and plan.released_on is None:
                 problems.at("Worker feedback", n, "Released on", "a response or conversation needs the release date")
-        if len(problems) == before:
+        if _count(problems) == before:
             plans.append(plan)
     return plans
 
