@@ -87,13 +87,19 @@ class FeedbackPlan:
     answers: dict[str, str] = field(default_factory=dict)
 
 
-def plan_feedback(rows, audit_plans: dict, problems, find_version, as_date, as_text) -> list[FeedbackPlan]:
+def plan_feedback(rows, audit_plans: dict, problems, find_version, as_date, as_text, failed=None,
+                  not_checked=None) -> list[FeedbackPlan]:
     """Check the Feedback sheet's rows against the audits planned from the Audits sheet; every
-    problem is added to `problems` (sheet, row, column) and nothing is planned for a bad record."""
+    problem is added to `problems` (sheet, row, column) and nothing is planned for a bad record.
+    Rows of an audit that has problems itself (`failed`) are only listed, once, by `not_checked`."""
     plans: dict[str, FeedbackPlan] = {}
     bad: set[str] = set()
+    unchecked: dict[str, list[int]] = {}
     for raw in rows:
         v, n = raw.values, raw.number
+        if failed and as_text(v.get("Audit ID")) in failed:
+            unchecked.setdefault(as_text(v.get("Audit ID")), []).append(n)
+            continue
         before = _count(problems)
         source_id = as_text(v.get("Feedback ID"))
         if not source_id:
@@ -151,6 +157,8 @@ def plan_feedback(rows, audit_plans: dict, problems, find_version, as_date, as_t
                 continue
             answer = _ANSWER_KEYS[answer.lower()]
         plan.answers[key] = answer
+    if unchecked and not_checked:
+        not_checked("Feedback", unchecked, failed, problems)
     return [plan for plan in plans.values() if plan.source_id not in bad]
 
 
@@ -250,7 +258,8 @@ class WorkerFeedbackPlan:
     recorder: str = ""
 
 
-def plan_worker_feedback(rows, audit_plans: dict, problems, as_datetime, as_date, as_text) -> list[WorkerFeedbackPlan]:
+def plan_worker_feedback(rows, audit_plans: dict, problems, as_datetime, as_date, as_text, failed=None,
+                         not_checked=None) -> list[WorkerFeedbackPlan]:
     from qa_app.auth.services import normalise_email
     from qa_app.practice.models import Agreement, ConversationMethod, ReleaseReason
 
@@ -258,10 +267,14 @@ def plan_worker_feedback(rows, audit_plans: dict, problems, as_datetime, as_date
     methods = {m.label.lower(): m.value for m in ConversationMethod} | {m.value: m.value for m in ConversationMethod}
     reasons = {r.label.lower(): r.value for r in ReleaseReason} | {r.value: r.value for r in ReleaseReason}
     plans = []
+    unchecked: dict[str, list[int]] = {}
     for raw in rows:
         v, n = raw.values, raw.number
         before = _count(problems)
         audit_id = as_text(v.get("Audit ID"))
+        if failed and audit_id in failed:
+            unchecked.setdefault(audit_id, []).append(n)
+            continue
         if audit_id not in audit_plans:
             problems.at("Worker feedback", n, "Audit ID", f"'{audit_id}' is not an audit of the Audits sheet"
                         " (or that audit has problems)")
@@ -300,6 +313,8 @@ def plan_worker_feedback(rows, audit_plans: dict, problems, as_datetime, as_date
                 problems.at("Worker feedback", n, "Released on", "a response or conversation needs the release date")
         if _count(problems) == before:
             plans.append(plan)
+    if unchecked and not_checked:
+        not_checked("Worker feedback", unchecked, failed, problems)
     return plans
 
 

@@ -148,11 +148,13 @@ def import_results(data: bytes, filename: str, *, actor, limits: Limits = IMPORT
         _plan_actions(tables["Actions"].rows, plans, problems, failed)
     feedback_plans = []
     if "Feedback" in tables:
-        feedback_plans = plan_feedback(tables["Feedback"].rows, plans, problems, _find_version, _date, _text)
+        feedback_plans = plan_feedback(tables["Feedback"].rows, plans, problems, _find_version, _date, _text,
+                                       failed, _not_checked)
         check_rounds_and_cases(feedback_plans, plans, problems)
     worker_plans = []
     if "Worker feedback" in tables:
-        worker_plans = plan_worker_feedback(tables["Worker feedback"].rows, plans, problems, _datetime, _date, _text)
+        worker_plans = plan_worker_feedback(tables["Worker feedback"].rows, plans, problems, _datetime, _date, _text,
+                                            failed, _not_checked)
     if not plans and not problems:
         problems.append("Audits: the sheet has no audits.")
     if problems:

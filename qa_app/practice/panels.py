@@ -43,8 +43,9 @@ def _audit(user, audit):
 # --- "done with the worker" on the audit form ---------------------------------------------------------
 
 def _fields(_context) -> dict:
-    return {"done_with_worker": BooleanField("The case holder took part in this audit (done with the worker)",
-                                             widget=GovCheckboxInput())}
+    """After the last section (None): the one checkbox."""
+    return {None: {"done_with_worker": BooleanField("The case holder took part in this audit (done with the worker)",
+                                                    widget=GovCheckboxInput())}}
 
 
 def _form_data(audit) -> dict:

@@ -88,6 +88,8 @@ EXPECTED_TEMPLATES = {
     "looked-after-child": ("CLA",),
     "supervision-record": ("EH", "CIN", "CP", "CLA", "CL", "PF"),
     "themed-under5-domestic-abuse": ("CP",),
+    "observation-home-visit": ("EH", "CIN", "CP", "CLA", "CL", "PF"),
+    "observation-supervision": ("EH", "CIN", "CP", "CLA", "CL", "PF"),
 }
 
 
@@ -104,6 +106,13 @@ def test_shipped_templates_load_without_problems(shipped):
         assert template.applies_to == EXPECTED_TEMPLATES[key]
         assert template.scale is BUILTIN_SCALES["ofsted4"]
         assert template.version and template.title and template.description
+
+
+def test_the_observation_templates_observe_and_the_file_audits_do_not(shipped):
+    kinds = {key: (t.kind, t.observes) for key, t in shipped.items()}
+    assert kinds["observation-home-visit"] == ("observation", "home_visit")
+    assert kinds["observation-supervision"] == ("observation", "supervision")
+    assert {kinds[key] for key in kinds if not key.startswith("observation-")} == {("file_audit", "")}
 
 
 def test_every_theme_is_used_on_a_graded_question(shipped):
