@@ -19,8 +19,9 @@ is acknowledging an escalation, and only for a principal who is allowed (each ac
 needs one that is still open); everyone else is refused with the world's escalation.
 
 The rules beyond roles (a team manager of the case's team sees its actions and acknowledges its
-escalations; an assigned moderator checks actions; an owner never verifies) are tested per record
-in test_actions_*.py and test_escalations_*.py.
+escalations; the case's linked worker opens and its linked team manager acknowledges an escalation;
+an assigned moderator checks actions; an owner never verifies) are tested per record in
+test_actions_*.py, test_escalations_*.py and test_escalation_case_people.py.
 """
 
 import itertools
