@@ -21,6 +21,7 @@ def create_app(config_name: str | None = None, overrides: dict | None = None) ->
     app.config.from_object(config_class)
     app.config.update(overrides or {})
     os.makedirs(app.instance_path, exist_ok=True)
+    use_bytecode_cache(app)
 
     register_extensions(app)
     register_blueprints(app)
@@ -69,6 +70,7 @@ def register_blueprints(app: Flask) -> None:
     from qa_app.exchange.views import bp as exchange_bp
     from qa_app.feedback.views import bp as feedback_bp
     from qa_app.learning.views import bp as learning_bp
+    from qa_app.jobs.views import bp as jobs_bp
     from qa_app.moderation.views import bp as moderation_bp
     from qa_app.practice.views import bp as practice_bp
     from qa_app.reports.views import bp as reports_bp
@@ -77,7 +79,7 @@ def register_blueprints(app: Flask) -> None:
 
     for blueprint in (auth_bp, dashboard_bp, cases_bp, rounds_bp, audits_bp, moderation_bp, actions_bp,
                       reviews_bp, escalations_bp, challenges_bp, reports_bp, exchange_bp, practice_bp,
-                      feedback_bp, disputes_bp, learning_bp):
+                      feedback_bp, disputes_bp, learning_bp, jobs_bp):
         app.register_blueprint(blueprint)
 
     govuk_assets = os.path.join(app.root_path, "static", "govuk", "assets")
@@ -86,6 +88,26 @@ def register_blueprints(app: Flask) -> None:
     def govuk_asset(filename: str):
         # GOV.UK Frontend's stylesheet asks for its fonts and images under /assets.
         return send_from_directory(govuk_assets, filename, max_age=86400)
+
+
+def use_bytecode_cache(app: Flask) -> None:
+    """Keep compiled templates in JINJA_BYTECODE_CACHE_DIR when it is set (before the first page).
+
+    Jinja checks each cached entry against the template's source, so a changed template is compiled
+    again; the cache only saves compiling the same source twice.
+    """
+    directory = app.config.get("JINJA_BYTECODE_CACHE_DIR")
+    if not directory:
+        return
+    app.jinja_options = {**app.jinja_options, "bytecode_cache": _bytecode_cache(os.path.abspath(directory))}
+
+
+@lru_cache(maxsize=4)
+def _bytecode_cache(directory: str):
+    from jinja2 import FileSystemBytecodeCache
+
+    os.makedirs(directory, mode=0o700, exist_ok=True)
+    return FileSystemBytecodeCache(directory)
 
 
 def register_template_helpers(app: Flask) -> None:

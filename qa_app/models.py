@@ -10,17 +10,19 @@ from qa_app.escalations.models import Escalation
 from qa_app.disputes.models import Dispute
 from qa_app.feedback.models import FeedbackAnswer, FeedbackRecord
 from qa_app.history.models import Event
+from qa_app.jobs.models import Job
 from qa_app.learning.models import BriefRecipient, LearningBrief, TrainingNeed
 from qa_app.moderation.models import ModeratedAnswer, Moderation, ModerationChange
 from qa_app.notifications.models import Notification
 from qa_app.practice.models import DoneWithWorker, FeedbackConversation, Release, WorkerResponse
+from qa_app.reports.models import CachedReport, ReportState
 from qa_app.reviews.models import ReviewCheck
 from qa_app.rounds.models import AuditRound, SampleChange
 
 __all__ = [
     "Action", "Answer", "Audit", "AuditRound", "AuditVersion", "CaseFactor", "CaseFile", "Challenge", "NameLink",
     "ChallengeStage", "Escalation", "Event", "ModeratedAnswer", "Moderation", "ModerationChange", "Notification",
-    "Reflection",
+    "Reflection", "CachedReport", "ReportState", "Job",
     "QuestionTheme", "ReviewCheck", "SampleChange", "Team", "TemplateGrade", "TemplateQuestion", "TemplateVersion",
     "User", "UserRole", "DoneWithWorker", "FeedbackConversation", "Release", "WorkerResponse",
     "FeedbackAnswer", "FeedbackRecord", "Dispute",

@@ -85,6 +85,7 @@ class FeedbackPlan:
     given_on: date
     what_changed: str
     answers: dict[str, str] = field(default_factory=dict)
+    sheet: str = "Feedback"   # or its continuation, "Feedback (2)" …
 
 
 def plan_feedback(rows, audit_plans: dict, problems, find_version, as_date, as_text, failed=None,
@@ -94,50 +95,50 @@ def plan_feedback(rows, audit_plans: dict, problems, find_version, as_date, as_t
     Rows of an audit that has problems itself (`failed`) are only listed, once, by `not_checked`."""
     plans: dict[str, FeedbackPlan] = {}
     bad: set[str] = set()
-    unchecked: dict[str, list[int]] = {}
+    unchecked: dict[tuple[str, str], list[int]] = {}
     for raw in rows:
-        v, n = raw.values, raw.number
+        v, n, sheet = raw.values, raw.number, getattr(raw, "sheet", None) or "Feedback"
         if failed and as_text(v.get("Audit ID")) in failed:
-            unchecked.setdefault(as_text(v.get("Audit ID")), []).append(n)
+            unchecked.setdefault((sheet, as_text(v.get("Audit ID"))), []).append(n)
             continue
         before = _count(problems)
         source_id = as_text(v.get("Feedback ID"))
         if not source_id:
-            problems.at("Feedback", n, "Feedback ID", "is empty")
+            problems.at(sheet, n, "Feedback ID", "is empty")
             continue
         plan = plans.get(source_id)
         if plan is None and source_id not in bad:
             audit_id = as_text(v.get("Audit ID"))
             audit_plan = audit_plans.get(audit_id) if audit_id else None
             if audit_id and audit_plan is None:
-                problems.at("Feedback", n, "Audit ID", f"'{audit_id}' is not an audit of the Audits sheet"
+                problems.at(sheet, n, "Audit ID", f"'{audit_id}' is not an audit of the Audits sheet"
                             " (or that audit has problems)")
             key, label = as_text(v.get("Template")), as_text(v.get("Template version"))
             version = audit_plan.version if audit_plan else find_version(key, label)
             if version is None:
-                problems.at("Feedback", n, "Template", f"no template '{key}' is stored here (run `templates sync`)")
+                problems.at(sheet, n, "Template", f"no template '{key}' is stored here (run `templates sync`)")
             elif version.template.feedback is None:
-                problems.at("Feedback", n, "Template", f"'{version.key}' has no feedback questions")
+                problems.at(sheet, n, "Template", f"'{version.key}' has no feedback questions")
             respondent = _RESPONDENTS.get(as_text(v.get("Respondent")).lower())
             if respondent is None:
-                problems.at("Feedback", n, "Respondent", "must be one of " + ", ".join(RESPONDENT_LABELS.values()))
+                problems.at(sheet, n, "Respondent", "must be one of " + ", ".join(RESPONDENT_LABELS.values()))
             method = _METHODS.get(as_text(v.get("How")).lower())
             if method is None:
-                problems.at("Feedback", n, "How", "must be one of " + ", ".join(METHOD_LABELS.values()))
+                problems.at(sheet, n, "How", "must be one of " + ", ".join(METHOD_LABELS.values()))
             if as_text(v.get("Consent")).lower() not in ("yes", "y", "true", "1"):
-                problems.at("Feedback", n, "Consent", "only feedback given with consent can be imported (Yes)")
+                problems.at(sheet, n, "Consent", "only feedback given with consent can be imported (Yes)")
             given_on = as_date(v.get("Given on"))
             if given_on is None:
-                problems.at("Feedback", n, "Given on", "must be a date")
+                problems.at(sheet, n, "Given on", "must be a date")
             round_name = audit_plan.round_name if audit_plan else " ".join(as_text(v.get("Round")).split())
             reference = audit_plan.reference if audit_plan else as_text(v.get("Case reference")).upper()
             if not audit_plan and (not round_name or not reference):
-                problems.at("Feedback", n, "Round", "feedback with no audit needs its round and case reference")
+                problems.at(sheet, n, "Round", "feedback with no audit needs its round and case reference")
             if _count(problems) > before:
                 bad.add(source_id)
                 continue
             plan = plans[source_id] = FeedbackPlan(
-                row=n, source_id=source_id, audit_source_id=audit_id if audit_plan else "", round_name=round_name,
+                row=n, sheet=sheet, source_id=source_id, audit_source_id=audit_id if audit_plan else "", round_name=round_name,
                 reference=reference, version=version, respondent=respondent, method=method, given_on=given_on,
                 what_changed=read_text(v.get("What has changed")).strip())
         if plan is None:
@@ -148,17 +149,17 @@ def plan_feedback(rows, audit_plans: dict, problems, find_version, as_date, as_t
         try:
             question = plan.version.template.feedback.question(key)
         except KeyError:
-            problems.at("Feedback", n, "Question key", f"'{key[:80]}' is not a feedback question of {plan.version.key}")
+            problems.at(sheet, n, "Question key", f"'{key[:80]}' is not a feedback question of {plan.version.key}")
             continue
         answer = read_text(v.get("Answer")).strip()
         if question.type == "yes_partly_no":
             if answer.lower() not in _ANSWER_KEYS:
-                problems.at("Feedback", n, "Answer", f"'{answer[:40]}' is not Yes, Partly, No or Not applicable")
+                problems.at(sheet, n, "Answer", f"'{answer[:40]}' is not Yes, Partly, No or Not applicable")
                 continue
             answer = _ANSWER_KEYS[answer.lower()]
         plan.answers[key] = answer
     if unchecked and not_checked:
-        not_checked("Feedback", unchecked, failed, problems)
+        not_checked(unchecked, failed, problems)
     return [plan for plan in plans.values() if plan.source_id not in bad]
 
 
@@ -171,10 +172,10 @@ def check_rounds_and_cases(plans: list[FeedbackPlan], audit_plans: dict, problem
             continue
         if plan.round_name not in rounds_in_book and db.session.scalar(
                 sa.select(AuditRound.id).where(AuditRound.name == plan.round_name)) is None:
-            problems.at("Feedback", plan.row, "Round", f"no round '{plan.round_name}' here or in the Audits sheet")
+            problems.at(plan.sheet, plan.row, "Round", f"no round '{plan.round_name}' here or in the Audits sheet")
         if plan.reference not in references_in_book and db.session.scalar(
                 sa.select(CaseFile.id).where(CaseFile.reference == plan.reference)) is None:
-            problems.at("Feedback", plan.row, "Case reference", f"no case file {plan.reference} here or in the "
+            problems.at(plan.sheet, plan.row, "Case reference", f"no case file {plan.reference} here or in the "
                         "Audits sheet")
 
 
@@ -267,25 +268,25 @@ def plan_worker_feedback(rows, audit_plans: dict, problems, as_datetime, as_date
     methods = {m.label.lower(): m.value for m in ConversationMethod} | {m.value: m.value for m in ConversationMethod}
     reasons = {r.label.lower(): r.value for r in ReleaseReason} | {r.value: r.value for r in ReleaseReason}
     plans = []
-    unchecked: dict[str, list[int]] = {}
+    unchecked: dict[tuple[str, str], list[int]] = {}
     for raw in rows:
-        v, n = raw.values, raw.number
+        v, n, sheet = raw.values, raw.number, getattr(raw, "sheet", None) or "Worker feedback"
         before = _count(problems)
         audit_id = as_text(v.get("Audit ID"))
         if failed and audit_id in failed:
-            unchecked.setdefault(audit_id, []).append(n)
+            unchecked.setdefault((sheet, audit_id), []).append(n)
             continue
         if audit_id not in audit_plans:
-            problems.at("Worker feedback", n, "Audit ID", f"'{audit_id}' is not an audit of the Audits sheet"
+            problems.at(sheet, n, "Audit ID", f"'{audit_id}' is not an audit of the Audits sheet"
                         " (or that audit has problems)")
             continue
         plan = WorkerFeedbackPlan(row=n, audit_source_id=audit_id,
                                   done_with_worker=as_text(v.get("Done with the worker")).lower() == "yes")
-        plan.released_on = as_datetime(v.get("Released on"), problems, "Worker feedback", n, "Released on")
+        plan.released_on = as_datetime(v.get("Released on"), problems, sheet, n, "Released on")
         if plan.released_on is not None:
             plan.reason = reasons.get(as_text(v.get("Released because")).lower(), "")
             if not plan.reason:
-                problems.at("Worker feedback", n, "Released because", "must be one of "
+                problems.at(sheet, n, "Released because", "must be one of "
                             + ", ".join(r.label for r in ReleaseReason))
         response = as_text(v.get("Worker's response")).lower()
         if response:
@@ -294,10 +295,10 @@ def plan_worker_feedback(rows, audit_plans: dict, problems, as_datetime, as_date
             plan.will_do = read_text(v.get("What the worker will do")).strip()
             plan.comments = read_text(v.get("Worker's comments")).strip()
             if not plan.agreement:
-                problems.at("Worker feedback", n, "Worker's response", "must be one of "
+                problems.at(sheet, n, "Worker's response", "must be one of "
                             + ", ".join(a.label for a in Agreement))
             if "@" not in plan.worker:
-                problems.at("Worker feedback", n, "Worker", "a response needs the worker's email address")
+                problems.at(sheet, n, "Worker", "a response needs the worker's email address")
         plan.held_on = as_date(v.get("Conversation on"))
         if plan.held_on is not None:
             plan.attendees = read_text(v.get("Conversation with")).strip()
@@ -305,16 +306,16 @@ def plan_worker_feedback(rows, audit_plans: dict, problems, as_datetime, as_date
             plan.notes = read_text(v.get("Conversation notes")).strip()
             plan.recorder = normalise_email(as_text(v.get("Conversation recorded by")))
             if not plan.method:
-                problems.at("Worker feedback", n, "Conversation how", "must be one of "
+                problems.at(sheet, n, "Conversation how", "must be one of "
                             + ", ".join(m.label for m in ConversationMethod))
             if not plan.attendees:
-                problems.at("Worker feedback", n, "Conversation with", "say who was there")
+                problems.at(sheet, n, "Conversation with", "say who was there")
             if (response or plan.held_on) and plan.released_on is None:
-                problems.at("Worker feedback", n, "Released on", "a response or conversation needs the release date")
+                problems.at(sheet, n, "Released on", "a response or conversation needs the release date")
         if _count(problems) == before:
             plans.append(plan)
     if unchecked and not_checked:
-        not_checked("Worker feedback", unchecked, failed, problems)
+        not_checked(unchecked, failed, problems)
     return plans
 
 
