@@ -11,8 +11,9 @@ What raises the version, found by the session's flushes (so no service has to re
 an audit entering, leaving or changing in a submitted state (submission, return, resubmission,
 moderation, removal, import), its answers while it is submitted, a moderation completed or
 withdrawn and its grades, actions, follow-up checks, challenges and their stages, templates,
-teams, a round's name or dates, a case file's team or type, a person's name; ORM bulk updates of
-the same. Drafts of audits and moderations in progress do not.
+teams, a round's name or dates, a case file's team or type, a person's name; the practice loop's
+records (releases, workers' responses, feedback conversations, done with the worker, family
+feedback and its answers, disputes, learning briefs); ORM bulk updates of the same. Drafts of audits and moderations in progress do not.
 
 Reading order matters on PostgreSQL (each statement sees the latest commit): the version is read
 before the figures, so a report is never stored under a version newer than its data.
@@ -39,7 +40,11 @@ from qa_app.cases.models import CaseFile
 from qa_app.challenges.models import Challenge, ChallengeStage
 from qa_app.db import utcnow
 from qa_app.extensions import db
+from qa_app.disputes.models import Dispute
+from qa_app.feedback.models import FeedbackAnswer, FeedbackRecord
+from qa_app.learning.models import LearningBrief
 from qa_app.moderation.models import ModeratedAnswer, Moderation, ModerationStatus
+from qa_app.practice.models import DoneWithWorker, FeedbackConversation, Release, WorkerResponse
 from qa_app.reports.builder import build_report
 from qa_app.reports.models import CachedReport, ReportState
 from qa_app.reports.queries import ReportFilter
@@ -102,7 +107,10 @@ def _store(key: str, version: int, report: dict) -> None:
 # --- what changes the report -------------------------------------------------------------------
 
 _ALWAYS = (Action, ReviewCheck, Challenge, ChallengeStage, Team, TemplateVersion, TemplateQuestion, TemplateGrade,
-           QuestionTheme)
+           QuestionTheme,
+           # the practice loop: feedback to workers, family feedback, disputes, the published brief
+           Release, WorkerResponse, FeedbackConversation, DoneWithWorker, FeedbackRecord, FeedbackAnswer, Dispute,
+           LearningBrief)
 _FIELDS = {AuditRound: ("name", "created_at"), CaseFile: ("team_id", "case_type"), User: ("display_name",)}
 
 
