@@ -86,5 +86,8 @@ def conversation(audit_id: int):
     if written.ok:
         flash("The feedback conversation has been recorded.", "success")
         return redirect(url_for("audits.show", audit_id=audit.id) + "#practice")
+    if request.method == "GET":   # the form shows the case reference and any conversation recorded
+        record(current_user, "audit.read_for_conversation", audit, existing=existing is not None)
+        db.session.commit()
     return render_template("practice/conversation.html", audit=audit, form=form, conflict=written.conflict), (
         written.status if request.method == "POST" else 200)

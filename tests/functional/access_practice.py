@@ -99,7 +99,8 @@ SCENARIOS = {
         data={"agreement": "partly", "will_do": "Add dates to the plan.", "comments": ""},
         event="worker_response.recorded"),
     ("practice.conversation", "GET"): lambda w, who: Call(
-        url_for("practice.conversation", audit_id=w.extra["released_audit_id"]), 200),
+        url_for("practice.conversation", audit_id=w.extra["released_audit_id"]), 200,
+        event="audit.read_for_conversation"),
     ("practice.conversation", "POST"): lambda w, who: Call(
         url_for("practice.conversation", audit_id=w.extra["released_audit_id"]), 302,
         f"/audits/{w.extra['released_audit_id']}",
