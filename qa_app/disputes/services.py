@@ -136,8 +136,10 @@ def decide(dispute: Dispute, *, actor, decision: str | None, grade: int | None, 
 
 def figures(audit_ids) -> dict:
     """Disputes of the audits in `audit_ids` (a select of ids): raised, open, and how they ended."""
-    counts = dict(db.session.execute(
-        sa.select(sa.func.coalesce(Dispute.decision, "open"), sa.func.count())
-        .where(Dispute.audit_id.in_(audit_ids)).group_by(sa.func.coalesce(Dispute.decision, "open"))).all())
+    # Grouped by the column itself: PostgreSQL will not match an expression with a bound parameter
+    # in SELECT to the same expression in GROUP BY (each gets its own parameter).
+    counts = {decision or "open": n for decision, n in db.session.execute(
+        sa.select(Dispute.decision, sa.func.count())
+        .where(Dispute.audit_id.in_(audit_ids)).group_by(Dispute.decision)).all()}
     return {"raised": sum(counts.values()), "open": counts.get("open", 0),
             **{decision.value: counts.get(decision.value, 0) for decision in Decision}}
