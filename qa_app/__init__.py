@@ -24,6 +24,12 @@ def create_app(config_name: str | None = None, overrides: dict | None = None) ->
     use_bytecode_cache(app)
 
     register_extensions(app)
+    from qa_app import inputs
+
+    inputs.register(app)
+    from qa_app.history import web as history_web
+
+    history_web.register(app)
     register_blueprints(app)
     from qa_app.features import register_features
 
@@ -71,6 +77,8 @@ def register_blueprints(app: Flask) -> None:
     from qa_app.feedback.views import bp as feedback_bp
     from qa_app.learning.views import bp as learning_bp
     from qa_app.jobs.views import bp as jobs_bp
+    from qa_app.history.views import bp as history_bp
+    from qa_app.retention.views import bp as retention_bp
     from qa_app.moderation.views import bp as moderation_bp
     from qa_app.practice.views import bp as practice_bp
     from qa_app.reports.views import bp as reports_bp
@@ -79,8 +87,14 @@ def register_blueprints(app: Flask) -> None:
 
     for blueprint in (auth_bp, dashboard_bp, cases_bp, rounds_bp, audits_bp, moderation_bp, actions_bp,
                       reviews_bp, escalations_bp, challenges_bp, reports_bp, exchange_bp, practice_bp,
-                      feedback_bp, disputes_bp, learning_bp, jobs_bp):
+                      feedback_bp, disputes_bp, learning_bp, jobs_bp,
+                      history_bp, retention_bp):
         app.register_blueprint(blueprint)
+    from qa_app.programme.views import bp as programme_bp
+    from qa_app.template_editor.views import bp as template_editor_bp
+
+    app.register_blueprint(programme_bp)
+    app.register_blueprint(template_editor_bp)
 
     govuk_assets = os.path.join(app.root_path, "static", "govuk", "assets")
 

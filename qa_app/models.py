@@ -9,20 +9,24 @@ from qa_app.challenges.models import Challenge, ChallengeStage
 from qa_app.escalations.models import Escalation
 from qa_app.disputes.models import Dispute
 from qa_app.feedback.models import FeedbackAnswer, FeedbackRecord
-from qa_app.history.models import Event
+from qa_app.history.models import ChainLink, Event, EventCase, EventPayload
 from qa_app.jobs.models import Job
 from qa_app.learning.models import BriefRecipient, LearningBrief, TrainingNeed
 from qa_app.moderation.models import ModeratedAnswer, Moderation, ModerationChange
 from qa_app.notifications.models import Notification
 from qa_app.practice.models import DoneWithWorker, FeedbackConversation, Release, WorkerResponse
-from qa_app.reports.models import CachedReport, ReportState
+from qa_app.programme.models import AuditReminder, Programme, ProgrammeRun
+from qa_app.reports.models import CachedReport, ReportState, Target
+from qa_app.retention.models import LegalHold
+from qa_app.template_editor.models import TemplateDraft
 from qa_app.reviews.models import ReviewCheck
 from qa_app.rounds.models import AuditRound, SampleChange
 
 __all__ = [
-    "Action", "Answer", "Audit", "AuditRound", "AuditVersion", "CaseFactor", "CaseFile", "Challenge", "NameLink",
-    "ChallengeStage", "Escalation", "Event", "ModeratedAnswer", "Moderation", "ModerationChange", "Notification",
-    "Reflection", "CachedReport", "ReportState", "Job",
+    "Action", "Answer", "Audit", "AuditRound", "AuditVersion", "CaseFactor", "CaseFile", "ChainLink", "NameLink", "Challenge",
+    "ChallengeStage", "Escalation", "Event", "EventCase", "EventPayload", "Job", "LegalHold", "ModeratedAnswer",
+    "Moderation", "ModerationChange", "Notification", "Reflection", "CachedReport", "ReportState",
+    "AuditReminder", "Programme", "ProgrammeRun", "Target", "TemplateDraft",
     "QuestionTheme", "ReviewCheck", "SampleChange", "Team", "TemplateGrade", "TemplateQuestion", "TemplateVersion",
     "User", "UserRole", "DoneWithWorker", "FeedbackConversation", "Release", "WorkerResponse",
     "FeedbackAnswer", "FeedbackRecord", "Dispute",

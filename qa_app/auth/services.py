@@ -111,6 +111,11 @@ def authenticate(email: str, password: str) -> User | None:
     return user
 
 
+def account_for(email: str) -> User | None:
+    """The account with this email address, active or not, or None."""
+    return db.session.scalar(sa.select(User).where(User.email == normalise_email(email)))
+
+
 def load_user(user_id: str) -> User | None:
     """Flask-Login's loader: the id and session token must both match."""
     ident, _, token = user_id.partition(":")

@@ -4,7 +4,7 @@ from flask import Blueprint, flash, redirect, render_template, request, session,
 from flask_login import current_user, login_required, login_user, logout_user
 
 from qa_app.auth.forms import EmptyForm, SignInForm
-from qa_app.auth.services import authenticate, end_sessions
+from qa_app.auth.services import account_for, authenticate, end_sessions
 from qa_app.extensions import db
 from qa_app.history.services import record
 
@@ -19,7 +19,8 @@ def sign_in():
     if form.validate_on_submit():
         user = authenticate(form.email.data, form.password.data)
         if user is None:
-            record(None, "auth.sign_in_failed", None, email=form.email.data.strip().lower()[:254])
+            # Nothing typed is kept (the email field may hold a password): only the account it names, if any.
+            record(None, "auth.sign_in_failed", account_for(form.email.data))
             db.session.commit()
             form.email.errors.append("Enter a correct email address and password")
         else:

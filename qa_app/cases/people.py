@@ -68,6 +68,11 @@ def shown_name(user: User | None, text: str) -> str:
     return " ".join((text or "").split())
 
 
+def people_fields(kind: PersonColumn) -> tuple[str, str]:
+    """The case file's columns for `kind`: the name shown and the linked account's id."""
+    return _FIELDS[kind]
+
+
 def set_person(case: CaseFile, kind: PersonColumn, text: str, user: User | None) -> bool:
     """Record who the case list names in `kind`'s column; True when anything changed."""
     text_field, id_field = _FIELDS[kind]

@@ -56,6 +56,7 @@ def test_a_problem_on_a_continuation_sheet_names_that_sheet(app, data, second_da
     app.config["EXPORT_SHEET_ROWS"] = 4
     workbook = load_workbook(io.BytesIO(export()))
     workbook["Answers (3)"]["C2"] = "no_such_question"
+    versions = {value for row in workbook["Audits"].iter_rows(min_row=2, values_only=True) for value in row}
     out = io.BytesIO()
     workbook.save(out)
     other = create_app("test", {"SQLALCHEMY_DATABASE_URI": second_database_url, "TEMPLATES_DIR": str(TEMPLATES_DIR)})
@@ -68,11 +69,9 @@ def test_a_problem_on_a_continuation_sheet_names_that_sheet(app, data, second_da
             raise AssertionError("imported a bad workbook")
         db.session.rollback()
         db.engine.dispose()
-    from qa_app.audit_forms.services import current_version
-
-    shipped = current_version("cp-cin-case-file").version_label   # the exported audits' template version
-    assert problems == ["Answers (3), row 2, column 'Question key': 'no_such_question' is not a question of "
-                        f"cp-cin-case-file version {shipped}"]
+    [problem] = problems
+    prefix = "Answers (3), row 2, column 'Question key': 'no_such_question' is not a question of cp-cin-case-file version "
+    assert problem.startswith(prefix) and problem.removeprefix(prefix) in versions   # the audit's own version
 
 
 def test_feedback_continues_too_and_a_problem_there_names_its_sheet(app, data, second_database_url):  # noqa: F811

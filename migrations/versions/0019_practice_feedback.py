@@ -1,16 +1,16 @@
 """Practice feedback: audits released to the case's people, the worker's response, the feedback
 conversation, and audits done with the worker.
 
-Revision ID: 0013
-Revises: 0012
+Revision ID: 0019
+Revises: 0018
 """
 from alembic import op
 import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '0013'
-down_revision = '0012'
+revision = '0019'
+down_revision = '0018'
 branch_labels = None
 depends_on = None
 

@@ -1,15 +1,15 @@
 """Disputes of moderated grades, decided by a third person.
 
-Revision ID: 0015
-Revises: 0014
+Revision ID: 0021
+Revises: 0020
 """
 from alembic import op
 import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '0015'
-down_revision = '0014'
+revision = '0021'
+down_revision = '0020'
 branch_labels = None
 depends_on = None
 

@@ -1,15 +1,15 @@
 """Learning briefs, the teams they were published to, and training-need tags.
 
-Revision ID: 0016
-Revises: 0015
+Revision ID: 0022
+Revises: 0021
 """
 from alembic import op
 import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '0016'
-down_revision = '0015'
+revision = '0022'
+down_revision = '0021'
 branch_labels = None
 depends_on = None
 

@@ -1,16 +1,16 @@
 """The case's people by identity: a case file's allocated worker and team manager linked to
 accounts, and the names an administrator confirmed (`users link`).
 
-Revision ID: 0012
-Revises: 0011
+Revision ID: 0018
+Revises: 0017
 """
 from alembic import op
 import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '0012'
-down_revision = '0011'
+revision = '0018'
+down_revision = '0017'
 branch_labels = None
 depends_on = None
 

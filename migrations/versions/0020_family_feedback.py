@@ -1,16 +1,16 @@
 """Family and child feedback: who gave it, how, with consent, and their answers to the template's
 feedback questions.
 
-Revision ID: 0014
-Revises: 0013
+Revision ID: 0020
+Revises: 0019
 """
 from alembic import op
 import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '0014'
-down_revision = '0013'
+revision = '0020'
+down_revision = '0019'
 branch_labels = None
 depends_on = None
 
