@@ -34,6 +34,8 @@ class Config:
     SERVICE_URL = os.environ.get("SERVICE_URL", "")  # makes links in emails absolute
     SERVICE_NAME = os.environ.get("SERVICE_NAME", "Case file audit")
     PAGE_SIZE = 50
+    # How many working days after a moderation is completed its auditor may dispute the grade.
+    DISPUTE_WORKING_DAYS = int(os.environ.get("DISPUTE_WORKING_DAYS", "10"))
     # How many reverse proxies stand in front of the app (nginx: 1). Their X-Forwarded-For gives the
     # client address kept in the history; 0 trusts no header (the address is the connecting one).
     TRUSTED_PROXIES = int(os.environ.get("TRUSTED_PROXIES", "0") or 0)

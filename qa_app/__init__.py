@@ -71,19 +71,24 @@ def register_blueprints(app: Flask) -> None:
     from qa_app.cases.views import bp as cases_bp
     from qa_app.challenges.views import bp as challenges_bp
     from qa_app.dashboard import bp as dashboard_bp
+    from qa_app.disputes.views import bp as disputes_bp
     from qa_app.escalations.views import bp as escalations_bp
     from qa_app.exchange.views import bp as exchange_bp
+    from qa_app.feedback.views import bp as feedback_bp
+    from qa_app.learning.views import bp as learning_bp
     from qa_app.jobs.views import bp as jobs_bp
     from qa_app.history.views import bp as history_bp
     from qa_app.retention.views import bp as retention_bp
     from qa_app.moderation.views import bp as moderation_bp
+    from qa_app.practice.views import bp as practice_bp
     from qa_app.reports.views import bp as reports_bp
     from qa_app.reviews.views import bp as reviews_bp
     from qa_app.rounds.views import bp as rounds_bp
 
     for blueprint in (auth_bp, dashboard_bp, cases_bp, rounds_bp, audits_bp, moderation_bp, actions_bp,
-                      reviews_bp, escalations_bp, challenges_bp, reports_bp, exchange_bp, jobs_bp, history_bp,
-                      retention_bp):
+                      reviews_bp, escalations_bp, challenges_bp, reports_bp, exchange_bp, practice_bp,
+                      feedback_bp, disputes_bp, learning_bp, jobs_bp,
+                      history_bp, retention_bp):
         app.register_blueprint(blueprint)
     from qa_app.programme.views import bp as programme_bp
     from qa_app.template_editor.views import bp as template_editor_bp

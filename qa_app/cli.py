@@ -196,6 +196,51 @@ def users_deactivate(email: str) -> None:
     click.echo(f"{user.email} can no longer sign in.")
 
 
+@users_cli.command("link", help="Link a name in the case list's 'Allocated worker' or 'Team manager' column to "
+                                 "an account, after you confirm. Without --name, list the names not linked yet.")
+@click.option("--name", default=None, help="The name exactly as the case list gives it.")
+@click.option("--email", default=None, help="The account it is.")
+@click.option("--as", "kind", type=click.Choice(["worker", "manager"]), default="worker", show_default=True,
+              help="Which column the name is in.")
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation (for scripts).")
+def users_link(name: str | None, email: str | None, kind: str, yes: bool) -> None:
+    from qa_app.auth.services import normalise_email
+    from qa_app.cases.models import PersonColumn
+    from qa_app.cases.people import cases_naming, link_name, unlinked_names
+    from qa_app.errors import ValidationFailed
+
+    if name is None:
+        names = unlinked_names()
+        for column, unlinked, count in names:
+            click.echo(f"{column.value}\t{unlinked}\t{count} case file(s)")
+        click.echo(f"{len(names)} name(s) not linked to an account."
+                   + (" Link one with: users link --name NAME --email EMAIL [--as manager]" if names else ""))
+        return
+    if not email:
+        click.echo("Give the account's email with --email.", err=True)
+        sys.exit(1)
+    user = db.session.scalar(sa.select(User).where(User.email == normalise_email(email)))
+    if user is None:
+        click.echo(f"No account has the email {email}.", err=True)
+        sys.exit(1)
+    column = PersonColumn(kind)
+    count = len(cases_naming(column, name))
+    if not yes and not click.confirm(
+            f"Link {count} case file(s) whose {column.label.lower()} is '{name}', and every later import "
+            f"naming '{name}' there, to {user.display_name} <{user.email}>?", default=False):
+        click.echo("Nothing linked.")
+        return
+    try:
+        changed = link_name(column, name, user, actor=None)
+    except ValidationFailed as error:
+        db.session.rollback()
+        for _, message in error.problems:
+            click.echo(message, err=True)
+        sys.exit(1)
+    db.session.commit()
+    click.echo(f"Linked '{name}' ({column.label.lower()}) to {user.email}: {changed} case file(s) updated.")
+
+
 @users_cli.command("set-manager", help="Name the manager an auditor's overdue audits are escalated to.")
 @click.option("--email", required=True, help="The auditor.")
 @click.option("--manager", "manager_email", default=None, help="The manager's email; leave out to clear it.")
@@ -285,4 +330,8 @@ def cases_import(path: str, close_missing: bool) -> None:
         click.echo(f"Nothing imported: {len(error.problems)} problem(s).", err=True)
         sys.exit(1)
     db.session.commit()
+    for line in result.unmatched_lines():
+        click.echo(line)
+    if result.unmatched:
+        click.echo("Link these with `users link` (nothing is guessed from names).")
     click.echo(result.summary())

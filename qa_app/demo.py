@@ -77,8 +77,21 @@ def load_demo(seed: int) -> bool:
     _make_cases(rng, teams)
     db.session.flush()
     _make_history(rng)
+    _make_practice_loop(rng)
     _make_round(seed)
     return True
+
+
+def _make_practice_loop(rng: random.Random) -> None:
+    """Linked workers and managers, released audits, conversations and responses (issue 13's loop)."""
+    from qa_app.practice import demo as practice
+
+    past = [name for name, *_ in HISTORY]
+    practice.link_people(rng, past)
+    practice.release_past_rounds(rng, past)
+    practice.family_feedback(rng, past)
+    practice.observation_round(rng)
+    practice.disputes_and_learning(rng, past)
 
 
 def _make_cases(rng: random.Random, teams: dict) -> None:

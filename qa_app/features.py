@@ -13,6 +13,8 @@ FEATURES = (
     "qa_app.moderation.panels", "qa_app.actions.panels", "qa_app.reviews.panels", "qa_app.escalations.panels",
     "qa_app.challenges.panels", "qa_app.reports.panels", "qa_app.exchange.jobs", "qa_app.history.panels",
     "qa_app.retention.panels", "qa_app.programme.panels", "qa_app.template_editor.panels",
+    "qa_app.practice.panels", "qa_app.feedback.panels", "qa_app.disputes.panels",
+    "qa_app.learning.panels",
 )
 
 

@@ -318,10 +318,13 @@ def make_case(app, make_team):
     counter = itertools.count(1)
 
     def make(reference: str | None = None, case_type: str = "CP", team: str = "Assessment",
-             age: int | None = 7, factors: tuple[str, ...] = ()):
+             age: int | None = 7, factors: tuple[str, ...] = (), worker=None, manager=None):
+        """`worker` / `manager`: the accounts the case file is linked to (by identity)."""
         case = CaseFile(
             reference=reference or f"C{next(counter):05d}", case_type=case_type, team=make_team(team),
-            allocated_worker="Worker A",
+            allocated_worker=worker.display_name if worker else "Worker A",
+            worker_id=worker.id if worker else None,
+            team_manager=manager.display_name if manager else "", manager_id=manager.id if manager else None,
             date_of_birth=date.today() - timedelta(days=int(age * 365.25) + 10) if age is not None else None,
         )
         case.factor_rows = [CaseFactor(factor=f) for f in factors]

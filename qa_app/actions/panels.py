@@ -27,13 +27,13 @@ def _home_actions(user):
 
 
 def _home_reflections(user):
-    if not user.has_role(Role.PRACTITIONER) or not user.display_name.strip():
+    if not user.has_role(Role.PRACTITIONER):
         return None
     audits = [a for a in db.session.scalars(
         sa.select(Audit).join(CaseFile, CaseFile.id == Audit.case_file_id)
         .join(AuditRound, AuditRound.id == Audit.round_id)
         .where(AuditRound.reflections_enabled.is_(True), Audit.status.in_([s.value for s in SUBMITTED_STATES]),
-               sa.func.lower(sa.func.trim(CaseFile.allocated_worker)) == user.display_name.strip().lower())
+               CaseFile.worker_id == user.id)
         .order_by(Audit.submitted_at.desc()).limit(20)) if can_reflect(user, a)]
     return {"reflection_audits": audits} if audits else None
 

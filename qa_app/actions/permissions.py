@@ -5,8 +5,9 @@
   audit of it.
 - The owner marks their own action done; nobody verifies an action they own.
 - A team manager (an active auditor in the case file's team) sees the actions on their team's files.
-- The allocated worker (a practitioner whose name matches the case file's allocated worker) may add
-  a reflection to a submitted audit of their case when the round allows reflections.
+- The allocated worker (the practitioner the case file is linked to: `qa_app.cases.people`, by
+  identity, never by a matching name) may add a reflection to a submitted audit of their case
+  when the round allows reflections.
 """
 
 import sqlalchemy as sa
@@ -63,9 +64,8 @@ def can_view_actions_of(user, audit: Audit) -> bool:
 
 
 def is_allocated_worker(user, case_file) -> bool:
-    worker = " ".join((case_file.allocated_worker or "").split()).casefold()
-    name = " ".join((user.display_name or "").split()).casefold()
-    return bool(worker) and user.active and user.has_role(Role.PRACTITIONER) and worker == name
+    return (case_file.worker_id is not None and case_file.worker_id == user.id and user.active
+            and user.has_role(Role.PRACTITIONER))
 
 
 def can_reflect(user, audit: Audit) -> bool:

@@ -31,7 +31,13 @@ class TemplateVersion(Base):
 
     @property
     def label(self) -> str:
-        return f"{self.title} (version {self.version_label})"
+        """The title and version; an observation template says what practice it observes, so a round
+        made with it reads as an observation round wherever it is listed."""
+        from qa_app.audit_forms.scales import OBSERVES
+
+        template = self.template
+        kind = f", observation of practice: {OBSERVES[template.observes].lower()}" if template.is_observation else ""
+        return f"{self.title} (version {self.version_label}{kind})"
 
 
 class TemplateQuestion(Base):

@@ -181,6 +181,33 @@ class Section:
     questions: tuple[Question, ...]
 
 
+# What a template is for: a case file audit, or the observation of practice (of one of OBSERVES).
+TEMPLATE_KINDS = ("file_audit", "observation")
+OBSERVES = {
+    "home_visit": "Home visit",
+    "supervision": "Supervision session",
+    "cp_conference": "Child protection conference",
+    "cic_review": "Child in care review",
+}
+# The question types a family and child feedback section may hold: yes/partly/no answers (counted:
+# "yes" is positive) and free text (the child's own words).
+FEEDBACK_QUESTION_TYPES = ("yes_partly_no", "text")
+
+
+@dataclass(frozen=True)
+class FeedbackSection:
+    """The questions a child, parent or carer is asked about the work with them (optional)."""
+
+    title: str
+    questions: tuple[Question, ...]
+
+    def question(self, key: str) -> Question:
+        for q in self.questions:
+            if q.key == key:
+                return q
+        raise KeyError(key)
+
+
 @dataclass(frozen=True)
 class AuditTemplate:
     key: str
@@ -191,6 +218,13 @@ class AuditTemplate:
     sections: tuple[Section, ...]
     description: str = ""
     source: str = ""
+    kind: str = "file_audit"
+    observes: str = ""
+    feedback: FeedbackSection | None = None
+
+    @property
+    def is_observation(self) -> bool:
+        return self.kind == "observation"
 
     def questions(self) -> Iterator[Question]:
         for section in self.sections:
@@ -209,44 +243,59 @@ class AuditTemplate:
         canonical = json.dumps(data, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
         return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
+    @staticmethod
+    def _question_dict(q: Question, full: bool) -> dict:
+        d = {"key": q.key, "text": q.text, "type": q.type, "required": q.required,
+             "limiting": q.limiting, "themes": list(q.themes), "choices": list(q.choices)}
+        if q.show_if is not None:   # only when set, so the hashes of older versions do not change
+            d["show_if"] = {"question": q.show_if[0], "answers": list(q.show_if[1])}
+        return d | {"guidance": q.guidance} if full else d
+
     def _sections_dict(self, full: bool) -> list[dict]:
-        def question(q: Question) -> dict:
-            d = {"key": q.key, "text": q.text, "type": q.type, "required": q.required,
-                 "limiting": q.limiting, "themes": list(q.themes), "choices": list(q.choices)}
-            if q.show_if is not None:   # only when set, so the hashes of older versions do not change
-                d["show_if"] = {"question": q.show_if[0], "answers": list(q.show_if[1])}
-            return d | {"guidance": q.guidance} if full else d
-        return [{"key": s.key, "title": s.title, "questions": [question(q) for q in s.questions]}
+        return [{"key": s.key, "title": s.title, "questions": [self._question_dict(q, full) for q in s.questions]}
                 for s in self.sections]
+
+    def _extras(self, full: bool) -> dict:
+        """What only some templates have (left out otherwise, so older templates keep their hash)."""
+        extras: dict = {}
+        if self.kind != "file_audit":
+            extras |= {"kind": self.kind, "observes": self.observes}
+        if self.feedback is not None:
+            extras["feedback"] = {"title": self.feedback.title,
+                                  "questions": [self._question_dict(q, full) for q in self.feedback.questions]}
+        return extras
 
     def to_json_dict(self) -> dict:
         return {"key": self.key, "version": self.version, "title": self.title,
                 "scale": [{"value": g.value, "label": g.label} for g in self.scale.grades],
-                "sections": self._sections_dict(full=False)}
+                "sections": self._sections_dict(full=False)} | self._extras(full=False)
 
     def to_storage_dict(self) -> dict:
         """Everything, JSON-able; ``from_storage_dict`` gives back an equal template."""
         return {"format": STORAGE_FORMAT, "key": self.key, "title": self.title,
                 "version": self.version, "description": self.description,
                 "applies_to": list(self.applies_to), "scale": self.scale.to_dict(),
-                "sections": self._sections_dict(full=True), "source": self.source}
+                "sections": self._sections_dict(full=True), "source": self.source} | self._extras(full=True)
 
     @classmethod
     def from_storage_dict(cls, d: dict) -> "AuditTemplate":
+        def question(q: dict) -> Question:
+            return Question(q["key"], q["text"], q.get("guidance", ""), q["type"], bool(q["required"]),
+                            bool(q["limiting"]), tuple(q.get("themes", ())), tuple(q.get("choices", ())),
+                            _show_if(q.get("show_if")))
+
+        feedback = d.get("feedback")
         return cls(
             key=d["key"], title=d["title"], version=d["version"],
             applies_to=tuple(d["applies_to"]),
             scale=GradeScale.from_dict(d["scale"]),
-            sections=tuple(
-                Section(s["key"], s["title"], tuple(
-                    Question(q["key"], q["text"], q.get("guidance", ""), q["type"],
-                             bool(q["required"]), bool(q["limiting"]),
-                             tuple(q.get("themes", ())), tuple(q.get("choices", ())),
-                             _show_if(q.get("show_if")))
-                    for q in s["questions"]))
-                for s in d["sections"]),
+            sections=tuple(Section(s["key"], s["title"], tuple(question(q) for q in s["questions"]))
+                           for s in d["sections"]),
             description=d.get("description", ""),
             source=d.get("source", ""),
+            kind=d.get("kind", "file_audit"), observes=d.get("observes", ""),
+            feedback=FeedbackSection(feedback["title"], tuple(question(q) for q in feedback["questions"]))
+            if feedback else None,
         )
 
 

@@ -15,9 +15,9 @@ from pathlib import Path, PurePath
 import yaml
 
 from .scales import (  # noqa: F401  (re-exported: import everything from schema)
-    BUILTIN_SCALES, CASE_TYPES, OFSTED4, QUESTION_TYPES, STORAGE_FORMAT, THEME_LABELS,
-    THEMES, YES_PARTLY_NO, AuditTemplate, Grade, GradeScale, Question, Section, answer_text,
-    describe_condition, grade_limit, hidden_questions, overall_grade_problem,
+    BUILTIN_SCALES, CASE_TYPES, FEEDBACK_QUESTION_TYPES, OBSERVES, OFSTED4, QUESTION_TYPES, STORAGE_FORMAT,
+    TEMPLATE_KINDS, THEME_LABELS, THEMES, YES_PARTLY_NO, AuditTemplate, FeedbackSection, Grade, GradeScale,
+    Question, Section, answer_text, describe_condition, grade_limit, hidden_questions, overall_grade_problem,
 )
 
 # libyaml's loader when PyYAML was built with it: the same safe constructor, about ten times faster.
@@ -33,7 +33,11 @@ ITEM_KEY_RE = re.compile(r"[a-z0-9_]+")
 SCALE_KEY_RE = re.compile(r"[a-z0-9_-]+")
 REQUIRED_BY_DEFAULT = frozenset({"grade", "yes_partly_no", "choice"})
 
-_TEMPLATE_KEYS = ("key", "title", "version", "applies_to", "scale", "description", "sections")
+_TEMPLATE_KEYS = ("key", "title", "version", "applies_to", "scale", "description", "sections", "kind", "observes",
+                  "feedback")
+_OPTIONAL_TEMPLATE_KEYS = ("description", "kind", "observes", "feedback")
+_FEEDBACK_KEYS = ("title", "questions")
+_FEEDBACK_QUESTION_KEYS = ("key", "text", "guidance", "type", "themes")
 _SCALE_KEYS = ("key", "grades", "good_or_better", "inadequate", "evidence_required")
 _GRADE_KEYS = ("value", "label")
 _SECTION_KEYS = ("key", "title", "questions")
@@ -435,7 +439,7 @@ def parse_template(text: str, filename: str) -> AuditTemplate:
     ok, data = _yaml_data(text, ck)
     if not ok:
         raise TemplateInvalid(ck.problems)
-    m = ck.mapping(data, "", _TEMPLATE_KEYS, tuple(k for k in _TEMPLATE_KEYS if k != "description"),
+    m = ck.mapping(data, "", _TEMPLATE_KEYS, tuple(k for k in _TEMPLATE_KEYS if k not in _OPTIONAL_TEMPLATE_KEYS),
                    "the template")
     if m is None:
         raise TemplateInvalid(ck.problems)
@@ -451,10 +455,53 @@ def parse_template(text: str, filename: str) -> AuditTemplate:
         ck.add("applies_to", f"list at least one case type ({', '.join(CASE_TYPES)})")
     scale = _scale(m["scale"], ck) if m.get("scale") is not None else None
     sections = _sections(m, ck, scale)
+    kind, observes = _kind(m, ck)
+    feedback = _feedback(m, ck, {q.key for section in sections or () for q in section.questions if q})
     if ck.problems:
         raise TemplateInvalid(ck.problems)
     return AuditTemplate(key, title, version, tuple(applies_to), scale,  # type: ignore[arg-type]
-                         tuple(sections), description, text)  # type: ignore[arg-type]
+                         tuple(sections), description, text, kind, observes, feedback)  # type: ignore[arg-type]
+
+
+def _kind(m: dict, ck: _Checker) -> tuple[str, str]:
+    """`kind` (file_audit, the default, or observation) and, for an observation, what it observes."""
+    kind = ck.text(m, "", "kind", blank_ok=True) or "file_audit"
+    if kind not in TEMPLATE_KINDS:
+        ck.add("kind", f"unknown kind {kind!r}; use one of: {', '.join(TEMPLATE_KINDS)}")
+    observes = ck.text(m, "", "observes", blank_ok=True) or ""
+    if kind == "observation" and observes not in OBSERVES:
+        ck.add("observes", "an observation template must say what it observes: one of " + ", ".join(OBSERVES)
+               + (f" (not {observes!r})" if observes else ""))
+    elif kind != "observation" and observes:
+        ck.add("observes", "only an observation template (kind: observation) observes something")
+    return kind, observes
+
+
+def _feedback(m: dict, ck: _Checker, section_keys: set[str]) -> FeedbackSection | None:
+    """The optional family and child feedback section: a title and yes/partly/no or text questions."""
+    if m.get("feedback") is None:
+        return None
+    fm = ck.mapping(m["feedback"], "feedback", _FEEDBACK_KEYS, _FEEDBACK_KEYS, "the feedback section")
+    if fm is None:
+        return None
+    title = ck.text(fm, "feedback", "title")
+    raw = ck.items(fm, "feedback", "questions")
+    if raw == []:
+        ck.add("feedback.questions", "a feedback section needs at least one question")
+    questions, seen = [], {key: "sections" for key in section_keys}
+    for i, q in enumerate(raw or ()):
+        path = f"feedback.questions[{i}]"
+        qm = ck.mapping(q, path, _FEEDBACK_QUESTION_KEYS, ("key", "text", "type"), "a feedback question")
+        if qm is None:
+            continue
+        qtype = qm.get("type")
+        if qtype is not None and qtype not in FEEDBACK_QUESTION_TYPES:
+            ck.add(f"{path}.type", f"a feedback question is {' or '.join(FEEDBACK_QUESTION_TYPES)}, not {qtype!r}")
+            continue
+        question = _question({**qm, "required": False}, path, ck, seen)
+        if question is not None:
+            questions.append(question)
+    return FeedbackSection(title, tuple(questions)) if title is not None else None  # type: ignore[arg-type]
 
 
 def _read(path: Path) -> str:

@@ -9,7 +9,8 @@ import sqlalchemy as sa
 
 from qa_app.auth.models import Team
 from qa_app.auth.services import get_or_create_team
-from qa_app.cases.models import FACTORS, CaseFactor, CaseFile, CaseStatus, CaseType, parse_case_type
+from qa_app.cases.models import FACTORS, CaseFactor, CaseFile, CaseStatus, CaseType, PersonColumn, parse_case_type
+from qa_app.cases.people import Resolver, people_fields, shown_name, unmatched
 from qa_app.db import lock_for_writing, utcnow
 from qa_app.errors import DomainError
 from qa_app.extensions import db
@@ -17,7 +18,7 @@ from qa_app.history.services import record
 from qa_app.spreadsheets.reader import Limits, UnreadableFile, stream_table
 
 REQUIRED = ("Case reference", "Case type", "Team")
-OPTIONAL = ("Allocated worker", "Date of birth", "Open date", "Factors", "Plan start date",
+OPTIONAL = ("Allocated worker", "Team manager", "Date of birth", "Open date", "Factors", "Plan start date",
             "Next review date", "Plan end date")
 # The plan dates: the column and the case file's attribute.
 PLAN_DATES = (("Plan start date", "plan_start_date"), ("Next review date", "next_review_date"),
@@ -28,6 +29,8 @@ HEADER_ALIASES = {
     "case type": "Case type", "type": "Case type",
     "team": "Team", "team name": "Team",
     "allocated worker": "Allocated worker", "worker": "Allocated worker", "social worker": "Allocated worker",
+    "allocated worker email": "Allocated worker", "worker email": "Allocated worker",
+    "team manager": "Team manager", "manager": "Team manager", "team manager email": "Team manager",
     "date of birth": "Date of birth", "dob": "Date of birth",
     "open date": "Open date", "case open date": "Open date", "start date": "Open date",
     "factors": "Factors", "flags": "Factors",
@@ -58,6 +61,12 @@ class ImportResult:
     updated: list[str] = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)
     closed: list[str] = field(default_factory=list)
+    # (column, name or email, case files) named in the list but matched to no account
+    unmatched: list[tuple[PersonColumn, str, int]] = field(default_factory=list)
+
+    def unmatched_lines(self) -> list[str]:
+        return [f"{kind.label} '{name}' ({n} case file{'s' if n != 1 else ''}) is not linked to an account"
+                for kind, name, n in self.unmatched]
 
     def summary(self) -> str:
         return (f"added {len(self.added)}, updated {len(self.updated)}, "
@@ -71,6 +80,7 @@ class CaseRow:
     case_type: str
     team: str
     allocated_worker: str
+    team_manager: str
     date_of_birth: date | None
     open_date: date | None
     factors: tuple[str, ...]
@@ -138,6 +148,9 @@ def parse_rows(raw_rows) -> tuple[list[CaseRow], list[str]]:
         worker = _text(values.get("Allocated worker"))
         if len(worker) > 120:
             bad.append("'Allocated worker' is longer than 120 characters")
+        manager = _text(values.get("Team manager"))
+        if len(manager) > 120:
+            bad.append("'Team manager' is longer than 120 characters")
         dob, dob_problem = _date(values.get("Date of birth"), "Date of birth")
         if dob_problem:
             bad.append(dob_problem)
@@ -167,7 +180,8 @@ def parse_rows(raw_rows) -> tuple[list[CaseRow], list[str]]:
                                 "these and upload the file again to see the rest.")
             continue
         # Teams and workers repeat row after row: one copy of each name (100,000 rows in little memory).
-        rows.append(CaseRow(n, reference.upper(), case_type.value, sys.intern(team), sys.intern(worker), dob, opened,
+        rows.append(CaseRow(n, reference.upper(), case_type.value, sys.intern(team), sys.intern(worker),
+                            sys.intern(manager), dob, opened,
                             factors, tuple(plan_dates)))
     return rows, problems
 
@@ -199,9 +213,11 @@ def _apply(rows: list[CaseRow], *, actor, close_missing: bool, filename: str,
                 status=CaseStatus.CLOSED.value, closed_at=now, updated_at=now),
                 [{"case_id": case_id} for case_id, _ in to_close])
             result.closed.extend(reference for _, reference in to_close)
+    _link_people(connection, rows, present, result)
     db.session.expire_all()  # the ORM's copies of case files changed underneath
     record(actor, "cases.imported", None, filename=filename[:200], added=result.added,
-           updated=result.updated, closed=result.closed, unchanged=len(result.unchanged))
+           updated=result.updated, closed=result.closed, unchanged=len(result.unchanged),
+           unmatched=[[kind.value, name, n] for kind, name, n in result.unmatched])
     return result
 
 
@@ -294,8 +310,55 @@ def _insert_fast(connection, inserts: list[tuple]) -> None:
     connection.exec_driver_sql(sql, inserts)
 
 
-_OPTIONAL_FIELDS = (("Allocated worker", "allocated_worker"), ("Date of birth", "date_of_birth"),
+# The case's people ("Allocated worker", "Team manager") are written by _link_people.
+_OPTIONAL_FIELDS = (("Date of birth", "date_of_birth"),
                     ("Open date", "open_date"), *PLAN_DATES)
+
+
+# The columns naming the case's people: (who, the column, the CaseRow field).
+_PEOPLE = ((PersonColumn.WORKER, "Allocated worker", "allocated_worker"),
+           (PersonColumn.MANAGER, "Team manager", "team_manager"))
+
+
+def _link_people(connection, rows: list[CaseRow], present: set[str], result: ImportResult) -> None:
+    """The allocated worker and team manager of each row, linked by identity (an email, or a name an
+    administrator confirmed with `users link`; never a guess): the name shown and the account, for
+    the columns the file has. A case whose people changed is counted as updated; the names matched
+    to no account are listed in `result.unmatched`."""
+    columns = [(kind, column, name) for kind, column, name in _PEOPLE if column in present]
+    if not columns:
+        return
+    cases = CaseFile.__table__
+    given = [(kind, getattr(row, name)) for row in rows for kind, _column, name in columns]
+    resolver = Resolver.load({text for _, text in given if "@" in text},
+                             {(kind.value, text) for kind, text in given if text and "@" not in text})
+    fields = [people_fields(kind) for kind, _column, _name in columns]
+    found: dict[str, tuple] = {}
+    references = [row.reference for row in rows]
+    for start in range(0, len(references), 900):
+        for case in connection.execute(sa.select(cases.c.id, cases.c.reference, *(
+                cases.c[f] for pair in fields for f in pair)).where(cases.c.reference.in_(references[start:start + 900]))):
+            found[case.reference] = case
+    named, updates, changed = [], [], set()
+    for row in rows:
+        case = found[row.reference]
+        wanted = {}
+        for (kind, _column, name), (text_field, id_field) in zip(columns, fields):
+            text = getattr(row, name)
+            user = resolver.user_for(kind, text)
+            named.append((kind, text, user))
+            wanted[text_field], wanted[id_field] = shown_name(user, text), user.id if user is not None else None
+        if any(getattr(case, key) != value for key, value in wanted.items()):
+            updates.append({"case_id": case.id, **wanted})
+            changed.add(row.reference)
+    if updates:
+        connection.execute(cases.update().where(cases.c.id == sa.bindparam("case_id")).values(
+            {key: sa.bindparam(key) for key in updates[0] if key != "case_id"}), updates)
+    moved = [reference for reference in result.unchanged if reference in changed]
+    if moved:
+        result.unchanged[:] = [reference for reference in result.unchanged if reference not in changed]
+        result.updated.extend(moved)
+    result.unmatched = unmatched(named)
 
 
 def _lock_imports() -> None:

@@ -6,7 +6,7 @@ from datetime import date, datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from qa_app.auth.models import Team
+from qa_app.auth.models import Team, User
 from qa_app.db import Base, utcnow
 
 
@@ -73,6 +73,11 @@ class CaseFile(Base):
     case_type: Mapped[str] = mapped_column(sa.String(8), index=True)
     team_id: Mapped[int] = mapped_column(sa.ForeignKey("teams.id"), index=True)
     allocated_worker: Mapped[str] = mapped_column(sa.String(120), default="")
+    # The case's people, by identity (never by a name that happens to match): set by the case list
+    # import from an email address or a name an administrator linked (`users link`), else None.
+    worker_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"), index=True)
+    team_manager: Mapped[str] = mapped_column(sa.String(120), default="")
+    manager_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"), index=True)
     date_of_birth: Mapped[date | None] = mapped_column(index=True)
     open_date: Mapped[date | None]
     # From the case list, for themed samples: when the current plan (CP, CIN, care or pathway plan)
@@ -86,6 +91,8 @@ class CaseFile(Base):
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
     team: Mapped[Team] = relationship(lazy="joined")
+    worker: Mapped[User | None] = relationship(foreign_keys=[worker_id])
+    manager: Mapped[User | None] = relationship(foreign_keys=[manager_id])
     factor_rows: Mapped[list["CaseFactor"]] = relationship(
         back_populates="case_file", cascade="all, delete-orphan", lazy="selectin",
         order_by="CaseFactor.factor",
@@ -122,3 +129,41 @@ class CaseFactor(Base):
     factor: Mapped[str] = mapped_column(sa.String(40), primary_key=True, index=True)
 
     case_file: Mapped[CaseFile] = relationship(back_populates="factor_rows")
+
+
+class PersonColumn(enum.StrEnum):
+    """The case list's columns that name one of the case's people."""
+
+    WORKER = "worker"
+    MANAGER = "manager"
+
+    @property
+    def label(self) -> str:
+        return {"worker": "Allocated worker", "manager": "Team manager"}[self.value]
+
+
+def name_key(name: str) -> str:
+    """A name as the case list spells it, compared without case or extra spaces."""
+    return " ".join((name or "").split()).casefold()
+
+
+class NameLink(Base):
+    """A name in a case list column that an administrator confirmed is one account (`users link`):
+    every case file naming it there, now and in later imports, is linked to that account."""
+
+    __tablename__ = "case_name_links"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(sa.String(10))  # a PersonColumn
+    name_key: Mapped[str] = mapped_column(sa.String(120))
+    name: Mapped[str] = mapped_column(sa.String(120))
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"), index=True)
+    confirmed_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    confirmed_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    user: Mapped[User] = relationship(foreign_keys=[user_id])
+
+    __table_args__ = (
+        sa.UniqueConstraint("kind", "name_key", name="uq_case_name_links_kind_name"),
+        sa.CheckConstraint("kind IN ('worker', 'manager')", name="known_kind"),
+    )

@@ -88,5 +88,10 @@ def upload():
     else:
         if written.ok:
             flash(f"Case list imported: {written.value.summary()}.", "success")
+            lines = written.value.unmatched_lines()
+            if lines:
+                shown = "; ".join(lines[:20]) + (f"; and {len(lines) - 20} more" if len(lines) > 20 else "")
+                flash(f"Not linked to an account, so these people cannot see the audits of their cases yet: "
+                      f"{shown}. Ask your administrator to link them (users link).", "warning")
             return redirect(url_for("cases.index"))
     return render_template("cases/import.html", form=form, problems=problems), upload_status(form, problems)

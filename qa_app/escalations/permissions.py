@@ -1,6 +1,9 @@
 """Authority for a child's case: who is told about an escalation and may acknowledge it.
 
-The case file's team managers (active auditors in its team), moderators and QA leads.
+Authority: the case file's team managers (active auditors in its team, and the team manager the
+case file is linked to by identity, `qa_app.cases.people`), moderators and QA leads. The case's
+allocated worker, linked by identity, is told too and may open the escalation, but does not
+acknowledge it: that is for someone with authority over the case.
 """
 
 import sqlalchemy as sa
@@ -14,8 +17,40 @@ from qa_app.extensions import db
 AUTHORITY_ROLES = (Role.QA_LEAD, Role.MODERATOR, Role.AUDITOR)
 
 
+def is_linked_manager(user, case_file) -> bool:
+    """The team manager the case file is linked to (by email or a confirmed name, never a guess)."""
+    return (case_file.manager_id is not None and case_file.manager_id == user.id and bool(user.active)
+            and user.has_role(Role.AUDITOR))
+
+
+def is_linked_worker(user, case_file) -> bool:
+    return (case_file.worker_id is not None and case_file.worker_id == user.id and bool(user.active)
+            and user.has_role(Role.PRACTITIONER))
+
+
 def has_authority(user, case_file) -> bool:
-    return bool(user.active) and (user.has_role(Role.QA_LEAD, Role.MODERATOR) or is_team_manager(user, case_file))
+    return bool(user.active) and (user.has_role(Role.QA_LEAD, Role.MODERATOR) or is_team_manager(user, case_file)
+                                  or is_linked_manager(user, case_file))
+
+
+def case_people(case_file) -> list[User]:
+    """The case's allocated worker and team manager, as linked by identity, when their accounts can
+    act on the link (active, with the worker's or the manager's role)."""
+    people = []
+    if case_file.worker is not None and is_linked_worker(case_file.worker, case_file):
+        people.append(case_file.worker)
+    if case_file.manager is not None and is_linked_manager(case_file.manager, case_file):
+        people.append(case_file.manager)
+    return people
+
+
+def people_to_tell(case_file) -> list[User]:
+    """Everyone told when a child on the case file is flagged at immediate risk: everyone with
+    authority for it, and the case's linked worker and team manager, each once, by name."""
+    by_id = {user.id: user for user in authority_holders(case_file)}
+    for user in case_people(case_file):
+        by_id.setdefault(user.id, user)
+    return sorted(by_id.values(), key=lambda user: (user.display_name, user.id))
 
 
 def authority_holders(case_file) -> list[User]:
@@ -38,4 +73,5 @@ def can_raise(user, audit) -> bool:
 
 
 def can_view_escalation(user, escalation) -> bool:
-    return has_authority(user, escalation.case_file) or escalation.raised_by_id == user.id
+    return (has_authority(user, escalation.case_file) or escalation.raised_by_id == user.id
+            or is_linked_worker(user, escalation.case_file))

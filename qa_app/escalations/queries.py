@@ -10,11 +10,15 @@ from qa_app.notifications.models import Notification
 
 
 def _for_user(query, user):
-    """Limit to the case files the user has authority for (see escalations.permissions)."""
+    """Limit to the case files the user has authority for (see escalations.permissions): every
+    one for a QA lead or moderator; for a team manager, their team's and those linked to them."""
     if user.has_role(Role.QA_LEAD, Role.MODERATOR):
         return query
-    if user.has_role(Role.AUDITOR) and user.team_id is not None:
-        return query.join(CaseFile, CaseFile.id == Escalation.case_file_id).where(CaseFile.team_id == user.team_id)
+    if user.has_role(Role.AUDITOR):
+        mine = CaseFile.manager_id == user.id   # the case's team manager by identity
+        if user.team_id is not None:
+            mine = sa.or_(CaseFile.team_id == user.team_id, mine)
+        return query.join(CaseFile, CaseFile.id == Escalation.case_file_id).where(mine)
     return query.where(sa.false())
 
 

@@ -20,7 +20,7 @@ from qa_app.db import utcnow
 from qa_app.errors import NotPermitted, StaleEdit, ValidationFailed
 from qa_app.escalations import deadlines
 from qa_app.escalations.models import Escalation, EscalationOutcome, EscalationStatus
-from qa_app.escalations.permissions import authority_holders, can_raise, has_authority
+from qa_app.escalations.permissions import can_raise, has_authority, people_to_tell
 from qa_app.escalations.workflow import EscalationEvent, next_status
 from qa_app.extensions import db
 from qa_app.history.services import record
@@ -33,7 +33,8 @@ OUTCOMES_NEEDING_A_NOTE = (EscalationOutcome.NO_FURTHER_ACTION, EscalationOutcom
 
 def raise_escalation(audit: Audit, *, actor, reason: str, now: datetime | None = None) -> Escalation:
     """Escalate a child at immediate risk on the audit's case file, and notify at once everyone
-    with authority for it (except the actor, who knows).
+    with authority for it and the case's linked allocated worker and team manager (except the
+    actor, who knows).
 
     Idempotent while unacknowledged: if the audit already has a raised escalation, that one is
     returned and nobody is notified again. NotPermitted unless the actor is the audit's auditor, a
@@ -54,12 +55,12 @@ def raise_escalation(audit: Audit, *, actor, reason: str, now: datetime | None =
     db.session.add(escalation)
     record(actor, "escalation.raised", escalation, audit=audit.id, case=case_file.reference, reason=reason)
     db.session.flush()
-    recipients = [user for user in authority_holders(case_file) if user.id != actor.id]
+    recipients = [user for user in people_to_tell(case_file) if user.id != actor.id]
     for user in recipients:
         queue(user, object_type="escalations", object_id=escalation.id,
               subject=f"Child at immediate risk: case file {case_file.reference}",
               body=(f"{actor.display_name} has flagged a child at immediate risk on case file "
-                    f"{case_file.reference} ({case_file.team.name}).\n\n"
+                    f"{case_file.reference} ({case_file.team.name}).{_why_told(user, case_file)}\n\n"
                     f"Someone with authority for the case must acknowledge it and record the action taken "
                     f"by {deadlines.describe(escalation.due_at)}.\n\nOpen the escalation: "
                     f"{link(f'/escalations/{escalation.id}')}\n\n"
@@ -67,6 +68,15 @@ def raise_escalation(audit: Audit, *, actor, reason: str, now: datetime | None =
     db.session.flush()
     record(actor, "escalation.notified", escalation, recipients=[user.email for user in recipients])
     return escalation
+
+
+def _why_told(user, case_file) -> str:
+    """A sentence for the case's own people, who are told because the case is theirs."""
+    if user.id == case_file.worker_id:
+        return " You are told because you are the case's allocated worker."
+    if user.id == case_file.manager_id:
+        return " You are told because you are the case's team manager."
+    return ""
 
 
 def told_about(escalation: Escalation) -> list[User]:

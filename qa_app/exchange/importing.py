@@ -26,6 +26,9 @@ from qa_app.cases.models import CaseFile, parse_case_type
 from qa_app.db import lock_for_writing, utcnow
 from qa_app.errors import DomainError
 from qa_app.exchange.cells import legacy_guards, read_text
+from qa_app.exchange.feedback_sheet import (
+    check_rounds_and_cases, plan_feedback, plan_worker_feedback, write_feedback, write_worker_feedback,
+)
 from qa_app.exchange.queries import ANSWER_HEADERS, AUDIT_HEADERS
 from qa_app.extensions import db
 from qa_app.history.services import record
@@ -53,6 +56,7 @@ class ImportSummary:
     audits: int = 0
     answers: int = 0
     actions: int = 0
+    feedback: int = 0
     rounds_created: list[str] = field(default_factory=list)
     cases_created: int = 0
     users_created: list[str] = field(default_factory=list)
@@ -60,7 +64,8 @@ class ImportSummary:
     actions_held: int = 0
 
     def lines(self) -> list[str]:
-        lines = [f"imported {self.audits} audit(s) with {self.answers} answer(s) and {self.actions} action(s); "
+        lines = [f"imported {self.audits} audit(s) with {self.answers} answer(s), {self.actions} action(s) and "
+                 f"{self.feedback} feedback record(s); "
                  f"{self.cases_created} case file(s) and {len(self.rounds_created)} round(s) created"]
         if self.audits_held or self.actions_held:
             lines.append(f"already here and left as they are: {self.audits_held} audit(s) and "
@@ -120,8 +125,10 @@ def import_results(data: bytes, filename: str, *, actor, limits: Limits = IMPORT
     progress = progress or (lambda _step: None)
     progress(STEPS[0])
     try:
-        tables = read_workbook(data, filename, sheets=["Audits", "Answers", "Actions", "About"], limits=limits,
-                               optional=("Actions", "About"), continued=("Audits", "Answers", "Actions"))
+        tables = read_workbook(data, filename, sheets=["Audits", "Answers", "Actions", "Feedback",
+                                                       "Worker feedback", "About"], limits=limits,
+                               optional=("Actions", "Feedback", "Worker feedback", "About"),
+                               continued=("Audits", "Answers", "Actions", "Feedback", "Worker feedback"))
     except UnreadableFile as error:
         raise ResultsRejected([error.message]) from None
     problems = _Problems()
@@ -141,6 +148,15 @@ def import_results(data: bytes, filename: str, *, actor, limits: Limits = IMPORT
         _plan_answers(answers_table.rows, plans, problems, failed)
         if "Actions" in tables:
             _plan_actions(tables["Actions"].rows, plans, problems, failed)
+        feedback_plans = []
+        if "Feedback" in tables:
+            feedback_plans = plan_feedback(tables["Feedback"].rows, plans, problems, _find_version, _date, _text,
+                                           failed, _not_checked)
+            check_rounds_and_cases(feedback_plans, plans, problems)
+        worker_plans = []
+        if "Worker feedback" in tables:
+            worker_plans = plan_worker_feedback(tables["Worker feedback"].rows, plans, problems, _datetime, _date,
+                                                _text, failed, _not_checked)
     if not plans and not problems:
         problems.append("Audits: the sheet has no audits.")
     if problems:
@@ -151,7 +167,7 @@ def import_results(data: bytes, filename: str, *, actor, limits: Limits = IMPORT
                                "are already here (recognised by their Audit UID), whatever the round is called."])
     progress(STEPS[2])
     lock_for_writing(db.session)   # SQLite: two imports take turns (what they look up, then add)
-    return _write(plans, actor=actor, filename=filename)
+    return _write(plans, actor=actor, filename=filename, feedback_plans=feedback_plans, worker_plans=worker_plans)
 
 
 def _written_with_apostrophes(about) -> bool:
@@ -450,7 +466,8 @@ def _answer_value(question, raw, template, problems, n, sheet):
     return read_text(raw).strip()
 
 
-def _write(plans: dict[str, _AuditPlan], *, actor, filename: str) -> ImportSummary:
+def _write(plans: dict[str, _AuditPlan], *, actor, filename: str, feedback_plans=(), worker_plans=()
+           ) -> ImportSummary:
     summary = ImportSummary()
     users: dict[str, User] = {}
 
@@ -471,22 +488,33 @@ def _write(plans: dict[str, _AuditPlan], *, actor, filename: str) -> ImportSumma
 
     round_of: dict[str, AuditRound] = {}
     held_actions = _held_action_uids(plans)
+    written: dict[str, Audit] = {}   # the audits new here, by their Audit ID in the workbook
     for plan in sorted(plans.values(), key=lambda p: p.row):
         try:
-            _write_audit(plan, round_of, user_for, summary, held_actions, actor=actor, filename=filename)
+            audit = _write_audit(plan, round_of, user_for, summary, held_actions, actor=actor, filename=filename)
+            if plan.held is None:
+                written[plan.source_id] = audit
         except ResultsRejected:
             raise
         except DomainError as error:
             raise ResultsRejected([f"{plan.sheet}, row {plan.row}: {error.message}"]) from None
     db.session.flush()
+    try:
+        # Feedback on an audit already here is already here too: only the new audits' is written.
+        summary.feedback = write_feedback([p for p in feedback_plans if not p.audit_source_id
+                                           or p.audit_source_id in written], written, actor=actor)
+        write_worker_feedback([p for p in worker_plans if p.audit_source_id in written], written, user_for)
+    except DomainError as error:
+        raise ResultsRejected([f"Feedback: {error.message}"]) from None
+    db.session.flush()
     record(actor, "results.imported", None, filename=filename[:200], audits=summary.audits,
            rounds_created=summary.rounds_created, users_created=summary.users_created,
-           audits_held=summary.audits_held, actions_held=summary.actions_held)
+           audits_held=summary.audits_held, actions_held=summary.actions_held, feedback=summary.feedback)
     return summary
 
 
 def _write_audit(plan: _AuditPlan, round_of: dict[str, AuditRound], user_for, summary: ImportSummary,
-                 held_actions: set[str], *, actor, filename: str) -> None:
+                 held_actions: set[str], *, actor, filename: str) -> Audit:
     if plan.held is not None:
         audit = plan.held       # already here: left as it is; only actions it does not have yet are added
         summary.audits_held += 1
@@ -505,6 +533,7 @@ def _write_audit(plan: _AuditPlan, round_of: dict[str, AuditRound], user_for, su
             verified_at=planned["verified_at"] or (planned["done_at"] if verifier else None),
             reopened_reason=planned["reopened_reason"], uid=planned["uid"] or None)
         summary.actions += 1
+    return audit
 
 
 def _new_audit(plan: _AuditPlan, round_of: dict[str, AuditRound], user_for, summary: ImportSummary, *,

@@ -16,6 +16,10 @@ from qa_app.auth.models import Team, User
 from qa_app.cases.models import CASE_TYPE_LABELS, CaseFile, CaseType
 from qa_app.challenges.models import CHALLENGE_CATEGORIES, Challenge, ChallengeStage, ChallengeStatus
 from qa_app.db import utcnow
+from qa_app.exchange.feedback_sheet import (
+    FEEDBACK_HEADERS, FEEDBACK_WIDTHS, WORKER_FEEDBACK_HEADERS, WORKER_FEEDBACK_WIDTHS, feedback_rows,
+    worker_feedback_rows,
+)
 from qa_app.exchange.writer import FORMAT_VERSION, ExchangeData, Sheet
 from qa_app.extensions import db
 from qa_app.moderation.models import ModeratedAnswer, Moderation, ModerationOutcome, ModerationStatus
@@ -68,6 +72,9 @@ def exchange_data(filters: ReportFilter, *, today: date, generated_by: str) -> E
         Sheet("Moderation", MODERATION_HEADERS, moderation_rows(report)),
         Sheet("Actions", ACTION_HEADERS, action_rows(filters, today), {"What must change": 50, "What was done": 40}),
         Sheet("Challenges", CHALLENGE_HEADERS, challenge_rows(filters, today)),
+        Sheet("Feedback", FEEDBACK_HEADERS, feedback_rows(filters), FEEDBACK_WIDTHS),
+        Sheet("Worker feedback", WORKER_FEEDBACK_HEADERS,
+              worker_feedback_rows(sa.select(audit_scope(filters).subquery().c.audit_id)), WORKER_FEEDBACK_WIDTHS),
     ]
     about = [
         ["Format", "qa_app exchange workbook"],

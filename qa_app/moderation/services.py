@@ -17,6 +17,7 @@ from qa_app.db import utcnow
 from qa_app.errors import DomainError, NotPermitted, StaleEdit, ValidationFailed
 from qa_app.extensions import db
 from qa_app.history.services import record
+from qa_app.moderation.extensions import MODERATION_LISTENERS
 from qa_app.moderation.models import ModeratedAnswer, Moderation, ModerationChange
 from qa_app.moderation.permissions import can_be_moderator, can_manage_moderation, is_assigned_moderator
 from qa_app.moderation.selection import Candidate, ModerationRule, SelectionReason, choose, spread
@@ -70,6 +71,8 @@ def select_for_moderation(round_: AuditRound, *, actor) -> list[Moderation]:
         added.append(_start(audit, reason=reason, note="", actor=actor))
     record(actor, "moderation.selection_run", round_, rule=rule.describe(), added=len(added),
            audits=[m.audit_id for m in added])
+    db.session.flush()
+    MODERATION_LISTENERS.sample_chosen(round_, actor)
     return added
 
 
@@ -129,6 +132,7 @@ def withdraw(moderation: Moderation, *, reason: str, actor) -> None:
     db.session.add(ModerationChange(round_id=moderation.round_id, audit_id=audit.id, change="withdrawn",
                                     reason=reason, changed_by_id=actor.id))
     record(actor, "moderation.withdrawn", moderation, audit=audit.id, reason=reason)
+    MODERATION_LISTENERS.withdrawn(moderation, actor)
 
 
 def eligible_moderators() -> list[User]:
@@ -338,6 +342,7 @@ def complete(moderation: Moderation, *, actor, rationales: dict[str, str], overa
     record(actor, "moderation.completed", moderation, outcome=result.value,
            auditor_grade=audit.overall_grade, moderator_grade=moderation.overall_grade)
     record(actor, "audit.moderated", audit, outcome=result.value, final_grade=moderation.overall_grade)
+    MODERATION_LISTENERS.completed(moderation, actor)
     return result.value
 
 

@@ -10,7 +10,11 @@ from qa_app.audits.models import Audit
 from qa_app.audit_forms.schema import THEME_LABELS, THEMES
 from qa_app.cases.models import CASE_TYPE_LABELS, CaseType
 from qa_app.challenges.report import period_figures
+from qa_app.disputes.services import figures as dispute_figures
 from qa_app.extensions import db
+from qa_app.feedback.report import feedback_figures
+from qa_app.learning.report import since_brief
+from qa_app.practice.report import practice_section
 from qa_app.reports import facts, queries
 from qa_app.reports.completion import completion_section
 from qa_app.reports.compliance import (
@@ -18,6 +22,7 @@ from qa_app.reports.compliance import (
 )
 from qa_app.reports.moderation import moderation_figures
 from qa_app.reports.queries import ReportFilter, percent
+from qa_app.reports.sources import by_source
 from qa_app.reports.targets import targets_section
 from qa_app.rounds.models import AuditRound
 
@@ -35,6 +40,7 @@ def build_report(filters: ReportFilter, *, today: date | None = None, round_name
                                 team_id=filters.team_id) if with_challenges else None
     audits = facts.audit_groups(filters)
     answers = facts.answer_groups(filters)
+    family = feedback_figures(filters)
     versions = {g.version_id for g in audits}
     labels = look.labels(versions)
     final, auditor = _distribution(audits, "final_grade", look, labels), _distribution(audits, "auditor_grade",
@@ -84,7 +90,8 @@ def build_report(filters: ReportFilter, *, today: date | None = None, round_name
         "percent_good_or_better": final.percent_good_or_better,
         "auditor_percent_inadequate": auditor.percent_inadequate,
         "auditor_percent_good_or_better": auditor.percent_good_or_better,
-        "moderation": moderation_figures(audits, answers, look, versions),
+        "moderation": moderation_figures(audits, answers, look, versions)
+        | {"disputes": dispute_figures(sa.select(queries.audit_scope(filters).subquery().c.audit_id))},
         "small_number": final.total < SMALL_NUMBER,
         "themes": {theme: _rate_dict(themes[theme], "answers") | {"small_number": theme_audits[theme] < SMALL_NUMBER}
                    for theme in THEMES if theme in themes},
@@ -107,9 +114,15 @@ def build_report(filters: ReportFilter, *, today: date | None = None, round_name
         "trend": _trend(trend_audits, trend_answers, look, compliance_by_round(trend_compliance)),
         "compliance": build_compliance(compliance_rows, question_texts()),
         "completion": completion_section(filters, today),
+        "worker_feedback": practice_section(queries.audit_scope(filters).subquery()),
+        "feedback": family["feedback"],
+        "by_source": by_source(audits, answers, look, labels, family["source"], _distribution, _add),
     }
     report["compliance_themes"] = _compliance_themes(report["compliance"], audits, look)
     report["targets"] = targets_section(report)
+    # One round: each theme's change since the last earlier round whose learning brief went out.
+    report["since_brief"] = since_brief(db.session.get(AuditRound, filters.round_ids[0]), report) \
+        if len(filters.round_ids) == 1 else None
     return report
 
 

@@ -13,7 +13,9 @@ count audits still to do), changing auditor or round, or changing while submitte
 return, resubmission, moderation, removal, import); its answers while it is submitted, a
 moderation completed or withdrawn and its grades, actions, follow-up checks, challenges and their
 stages, targets, templates, teams, a round's name, dates or status (cancelled), a case file's team
-or type, a person's name or team; ORM bulk updates of the same. Saving a draft of an audit or a
+or type, a person's name or team; the practice loop's records (releases, workers' responses,
+feedback conversations, done with the worker, family feedback and its answers, disputes,
+learning briefs); ORM bulk updates of the same. Saving a draft of an audit or a
 moderation in progress does not.
 
 Reading order matters on PostgreSQL (each statement sees the latest commit): the version is read
@@ -41,7 +43,11 @@ from qa_app.cases.models import CaseFile
 from qa_app.challenges.models import Challenge, ChallengeStage
 from qa_app.db import utcnow
 from qa_app.extensions import db
+from qa_app.disputes.models import Dispute
+from qa_app.feedback.models import FeedbackAnswer, FeedbackRecord
+from qa_app.learning.models import LearningBrief
 from qa_app.moderation.models import ModeratedAnswer, Moderation, ModerationStatus
+from qa_app.practice.models import DoneWithWorker, FeedbackConversation, Release, WorkerResponse
 from qa_app.reports.builder import build_report
 from qa_app.reports.models import CachedReport, ReportState, Target
 from qa_app.reports.queries import ReportFilter
@@ -104,7 +110,10 @@ def _store(key: str, version: int, report: dict) -> None:
 # --- what changes the report -------------------------------------------------------------------
 
 _ALWAYS = (Action, ReviewCheck, Challenge, ChallengeStage, Team, TemplateVersion, TemplateQuestion, TemplateGrade,
-           QuestionTheme, Target)
+           QuestionTheme, Target,
+           # the practice loop: feedback to workers, family feedback, disputes, the published brief
+           Release, WorkerResponse, FeedbackConversation, DoneWithWorker, FeedbackRecord, FeedbackAnswer, Dispute,
+           LearningBrief)
 _FIELDS = {AuditRound: ("name", "created_at", "due_date", "status"), CaseFile: ("team_id", "case_type"),
            User: ("display_name", "team_id")}
 

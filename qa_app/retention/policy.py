@@ -2,7 +2,7 @@
 
 | kind | the clock starts | erasing it |
 |---|---|---|
-| audits | submission (or last change, never submitted) | the text of the audit, its answers, versions, moderation and follow-up checks is erased; grades stay, so reports still count it |
+| audits | submission (or last change, never submitted) | the text of the audit, its answers, versions, moderation and follow-up checks is erased, and the practice loop's words about it (family feedback's free text, the worker's response, the conversation, a dispute's reasons); grades stay, so reports still count it |
 | actions | verification, else completion, else creation | what must change, what was done, why reopened |
 | challenges | resolution (open ones never) | the concern, outcome sought, resolution, responses |
 | escalations | acknowledgement (open ones never) | the reason, the action taken and the outcome note |

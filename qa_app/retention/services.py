@@ -214,7 +214,41 @@ def _erase_audits(ids: list[int]) -> None:
                        .values(evidence="").execution_options(synchronize_session=False))
     _erase_payloads("audits", ids)
     _erase_payloads("moderations", list(db.session.scalars(moderations)))
+    _erase_practice_loop(ids)
     db.session.expire_all()
+
+
+def _erase_practice_loop(ids: list[int]) -> None:
+    """With an audit go the words around it: the family's feedback on it (the child's own words and
+    what has changed; who gave it, how and the yes/partly/no answers stay, so reports still count
+    it), the worker's response, the feedback conversation's notes and who was there, and a
+    dispute's reasons."""
+    from qa_app.disputes.models import Dispute
+    from qa_app.feedback.models import FeedbackAnswer, FeedbackRecord
+    from qa_app.practice.models import FeedbackConversation, WorkerResponse
+
+    quiet = {"synchronize_session": False}
+    records = list(db.session.scalars(sa.select(FeedbackRecord.id).where(FeedbackRecord.audit_id.in_(ids))))
+    if records:
+        db.session.execute(sa.update(FeedbackRecord).where(FeedbackRecord.id.in_(records))
+                           .values(what_changed="").execution_options(**quiet))
+        db.session.execute(sa.update(FeedbackAnswer).where(FeedbackAnswer.record_id.in_(records),
+                                                          FeedbackAnswer.scored.is_(False))
+                           .values(value="").execution_options(**quiet))
+    responses = list(db.session.scalars(sa.select(WorkerResponse.id).where(WorkerResponse.audit_id.in_(ids))))
+    db.session.execute(sa.update(WorkerResponse).where(WorkerResponse.audit_id.in_(ids))
+                       .values(will_do="", comments="").execution_options(**quiet))
+    conversations = list(db.session.scalars(sa.select(FeedbackConversation.id)
+                                            .where(FeedbackConversation.audit_id.in_(ids))))
+    db.session.execute(sa.update(FeedbackConversation).where(FeedbackConversation.audit_id.in_(ids))
+                       .values(attendees=ERASED, notes="").execution_options(**quiet))
+    disputes = list(db.session.scalars(sa.select(Dispute.id).where(Dispute.audit_id.in_(ids))))
+    db.session.execute(sa.update(Dispute).where(Dispute.audit_id.in_(ids)).values(
+        reason=ERASED, rationale=sa.case((Dispute.rationale == "", ""), else_=ERASED)).execution_options(**quiet))
+    for table, object_ids in (("family_feedback", records), ("worker_responses", responses),
+                              ("feedback_conversations", conversations), ("grade_disputes", disputes)):
+        if object_ids:
+            _erase_payloads(table, object_ids)
 
 
 def _by_template_version(ids: list[int]) -> dict[int, list[int]]:

@@ -41,9 +41,24 @@ def data_of(template: AuditTemplate) -> dict:
             "applies_to": list(template.applies_to), "scale": scale_data}
     if template.description:
         data["description"] = template.description
+    if template.kind != "file_audit":   # an observation template, and what it observes
+        data["kind"], data["observes"] = template.kind, template.observes
     data["sections"] = [{"key": s.key, "title": s.title, "questions": [_question_data(q) for q in s.questions]}
                         for s in template.sections]
+    if template.feedback is not None:   # the questions the child and family are asked
+        data["feedback"] = {"title": template.feedback.title,
+                            "questions": [_feedback_question_data(q) for q in template.feedback.questions]}
     return data
+
+
+def _feedback_question_data(q) -> dict:
+    """A feedback question: every one is optional, none limits a grade, none has choices."""
+    d = {"key": q.key, "text": q.text, "type": q.type}
+    if q.guidance:
+        d["guidance"] = q.guidance
+    if q.themes:
+        d["themes"] = list(q.themes)
+    return d
 
 
 def _question_data(q) -> dict:

@@ -19,8 +19,9 @@ is acknowledging an escalation, and only for a principal who is allowed (each ac
 needs one that is still open); everyone else is refused with the world's escalation.
 
 The rules beyond roles (a team manager of the case's team sees its actions and acknowledges its
-escalations; an assigned moderator checks actions; an owner never verifies) are tested per record
-in test_actions_*.py and test_escalations_*.py.
+escalations; the case's linked worker opens and its linked team manager acknowledges an escalation;
+an assigned moderator checks actions; an owner never verifies) are tested per record in
+test_actions_*.py, test_escalations_*.py and test_escalation_case_people.py.
 """
 
 import itertools
@@ -59,14 +60,15 @@ POLICY = {
 _serial = itertools.count(1)
 
 
-def _submitted_audit(round_, auditor_id: int, team_id: int, tag: str, worker: str = "Worker A"):
+def _submitted_audit(round_, auditor_id: int, team_id: int, tag: str, worker: str = "Worker A", worker_id=None):
     from qa_app.audits.models import Answer, Audit
     from qa_app.audits.services import set_final_grades
     from qa_app.cases.models import CaseFile
     from qa_app.db import utcnow
 
     case = CaseFile(reference=f"MXC{tag}N{next(_serial)}", case_type="CP", team_id=team_id,
-                    allocated_worker=worker, date_of_birth=date.today() - timedelta(days=7 * 365))
+                    allocated_worker=worker, worker_id=worker_id,
+                    date_of_birth=date.today() - timedelta(days=7 * 365))
     audit = Audit(round=round_, case_file=case, template_version_id=round_.template_version_id,
                   auditor_id=auditor_id, status="submitted", overall_grade=3, submitted_at=utcnow())
     audit.answers = [Answer(question_key="plan_smart", grade=3, evidence="No dates in the plan.")]
@@ -114,7 +116,8 @@ def extend_world(app, people, world) -> None:
                                             due_date=date.today() + timedelta(days=7), today=date.today())
         actions.mark_done(done_action, actor=stranger, note="Recorded on 3 May.", expected_version=None)
         reflected = _submitted_audit(round_, other.id, world.team_id, world.tag,
-                                     worker=mine.display_name if mine is not None else "Somebody Else")
+                                     worker=mine.display_name if mine is not None else "Somebody Else",
+                                     worker_id=mine.id if mine is not None else None)
         raiser = mine if mine is not None and can_raise(mine, checked) else (other if mine is None else qa)
         escalation = raise_escalation(checked, actor=raiser, reason="Matrix: a child at immediate risk.")
         review = create_review_round(round_, name=f"Matrix review {world.tag}",

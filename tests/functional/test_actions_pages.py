@@ -23,6 +23,8 @@ def date_parts(day):
 def test_auditor_adds_an_action_from_the_audit_page(app, client, make_user, make_audit):
     people = cast(make_user)
     audit = make_audit(auditor=people.auditor, status="submitted", overall_grade=3)
+    audit.case_file.worker_id = people.worker.id   # the case is linked to its allocated worker's account
+    db.session.commit()
     sign_in(client, people.auditor)
     page = client.get(f"/audits/{audit.id}").get_data(as_text=True)
     assert 'id="actions"' in page and f'href="/actions/audits/{audit.id}/new"' in page
@@ -160,6 +162,7 @@ def test_allocated_worker_reflects_and_the_auditor_reads_it(app, make_user, make
     people = cast(make_user)
     audit = make_audit(auditor=people.auditor, status="submitted", overall_grade=3)
     audit.round.reflections_enabled = True
+    audit.case_file.worker_id = people.worker.id
     db.session.commit()
     audit_id = audit.id
     worker, other, auditor = app.test_client(), app.test_client(), app.test_client()

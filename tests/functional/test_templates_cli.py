@@ -16,7 +16,7 @@ ROOT = Path(__file__).resolve().parents[2]
 def test_check_passes_on_the_shipped_templates(runner):
     result = runner.invoke(args=["templates", "check"])
     assert result.exit_code == 0, result.output
-    assert "9 template(s) valid" in result.output
+    assert "11 template(s) valid" in result.output
 
 
 def test_check_reports_every_problem_with_file_and_path(runner, tmp_path):
@@ -70,7 +70,10 @@ def test_show_json_has_the_documented_shape(runner):
     result = runner.invoke(args=["templates", "show", "cp-cin-case-file", "--json"])
     assert result.exit_code == 0, result.output
     data = json.loads(result.output)
-    assert set(data) == {"key", "version", "title", "scale", "sections"}
+    # "feedback" (the family's questions) and "kind"/"observes" (observation templates) only when present
+    assert set(data) == {"key", "version", "title", "scale", "sections", "feedback"}
+    assert data["feedback"]["title"] == "Feedback from the child and family"
+    assert {q["type"] for q in data["feedback"]["questions"]} == {"yes_partly_no", "text"}
     assert data["scale"][:2] == [{"value": 1, "label": "Outstanding"}, {"value": 2, "label": "Good"}]
     question = data["sections"][0]["questions"][0]
     assert set(question) == {"key", "text", "type", "required", "limiting", "themes", "choices"}

@@ -37,6 +37,13 @@ def _named(user, name):
     return user
 
 
+def linked(audit, worker):
+    """Link the audit's case file to its allocated worker's account (by identity, as an import does)."""
+    audit.case_file.worker_id = worker.id
+    db.session.commit()
+    return audit
+
+
 def new_action(audit, actor=None, owner=None, due=TODAY, question="plan_smart", description="Make the plan SMART."):
     action = services.create_action(audit, actor=actor or audit.auditor, question_key=question,
                                     description=description, owner_id=(owner or audit.auditor).id,
@@ -56,7 +63,7 @@ def people(make_user):
 
 @pytest.fixture
 def audit(make_audit, people):
-    return make_audit(auditor=people.auditor, status="submitted", overall_grade=3)
+    return linked(make_audit(auditor=people.auditor, status="submitted", overall_grade=3), people.worker)
 
 
 # --- creating ----------------------------------------------------------------------------------
@@ -289,7 +296,6 @@ def test_round_view_lists_the_rounds_actions_overdue_first(make_audit, make_roun
 
 def test_the_allocated_worker_reflects_when_the_round_allows(audit, people):
     audit.round.reflections_enabled = True
-    people.worker.display_name = "  worker   a "   # matched case-insensitively, spaces ignored
     db.session.commit()
     reflection = services.add_reflection(audit, actor=people.worker, text="I will update the plan monthly.")
     db.session.commit()
@@ -303,13 +309,24 @@ def test_the_allocated_worker_reflects_when_the_round_allows(audit, people):
 
 @pytest.mark.parametrize("case", ["round_off", "other_worker", "auditor", "not_submitted"])
 def test_reflection_refused(make_audit, people, case):
-    audit = make_audit(auditor=people.auditor, status="in_progress" if case == "not_submitted" else "submitted",
-                       overall_grade=3)
+    audit = linked(make_audit(auditor=people.auditor, status="in_progress" if case == "not_submitted"
+                              else "submitted", overall_grade=3), people.worker)
     audit.round.reflections_enabled = case != "round_off"
     db.session.commit()
     actor = {"other_worker": people.other_worker, "auditor": people.auditor}.get(case, people.worker)
     with pytest.raises(NotPermitted):
         services.add_reflection(audit, actor=actor, text="Reflection")
+
+
+def test_a_matching_name_is_not_the_allocated_worker(make_audit, people):
+    """Identity, not a name: the case file names "Worker A", the practitioner is called Worker A, but
+    the case is not linked to their account, so they cannot reflect on it."""
+    audit = make_audit(auditor=people.auditor, status="submitted", overall_grade=3)
+    audit.round.reflections_enabled = True
+    db.session.commit()
+    assert audit.case_file.allocated_worker == people.worker.display_name == "Worker A"
+    with pytest.raises(NotPermitted):
+        services.add_reflection(audit, actor=people.worker, text="Not my case by identity")
 
 
 def test_reflection_length(audit, people):

@@ -72,3 +72,29 @@ def test_a_problem_on_a_continuation_sheet_names_that_sheet(app, data, second_da
     [problem] = problems
     prefix = "Answers (3), row 2, column 'Question key': 'no_such_question' is not a question of cp-cin-case-file version "
     assert problem.startswith(prefix) and problem.removeprefix(prefix) in versions   # the audit's own version
+
+
+def test_feedback_continues_too_and_a_problem_there_names_its_sheet(app, data, second_database_url):  # noqa: F811
+    app.config["EXPORT_SHEET_ROWS"] = 4
+    workbook = load_workbook(io.BytesIO(export()))
+    assert "Feedback (2)" in workbook.sheetnames            # 7 feedback rows, 3 a sheet
+    header = [c.value for c in workbook["Feedback (2)"][1]]
+    first_rows = {}   # each record's first row is the one whose Respondent is checked
+    for number, row in enumerate(workbook["Feedback (2)"].iter_rows(min_row=2, values_only=True), start=2):
+        first_rows.setdefault(row[0], number)
+    row = max(first_rows.values())
+    workbook["Feedback (2)"].cell(row=row, column=header.index("Respondent") + 1, value="Neighbour")
+    out = io.BytesIO()
+    workbook.save(out)
+    other = create_app("test", {"SQLALCHEMY_DATABASE_URI": second_database_url, "TEMPLATES_DIR": str(TEMPLATES_DIR)})
+    with other.app_context():
+        try:
+            import_results(out.getvalue(), "split.xlsx", actor=None)
+        except ResultsRejected as error:
+            problems = error.problems
+        else:
+            raise AssertionError("imported a bad workbook")
+        db.session.rollback()
+        db.engine.dispose()
+    assert len(problems) == 1
+    assert problems[0].startswith(f"Feedback (2), row {row}, column 'Respondent': must be one of")

@@ -71,6 +71,32 @@ def data(app, make_round, make_case, make_user, make_audit):
                verified_by_id=moderator.id, verified_at=utcnow()),
     ])
     db.session.commit()
+    # Family feedback: on an audit (hostile words from the child), and typed in on its own.
+    from qa_app.feedback.services import save_feedback
+
+    qa = make_user("qa_lead", email="qa@example.org")
+    for audit, respondent, answers, changed in (
+            (audits[0], "child", {"fb_listened_to": "yes", "fb_child_words": "=HYPERLINK(\"x\")"}, ""),
+            (audits[1], "parent", {"fb_plan_helps": "partly", "fb_understood_why": "na"}, "Calmer at home"),
+            (audits[7], "foster_carer", {}, "+ She settled quickly")):
+        save_feedback(None, actor=qa, case_file=audit.case_file, round_=audit.round, audit=audit,
+                      respondent=respondent, method="visit", consent=True, received_on=date.today(), answers=answers,
+                      what_changed=changed, today=date.today())
+    save_feedback(None, actor=qa, case_file=audits[2].case_file, round_=first, audit=None, respondent="adopter",
+                  method="form", consent=True, received_on=date.today() - timedelta(days=3),
+                  answers={"fb_plan_helps": "no"}, what_changed="", today=date.today())
+    # Feedback to the worker: released, a conversation, the worker's response, one done with the worker.
+    from qa_app.practice import services as practice
+
+    audits[0].case_file.worker_id = owner.id
+    for audit in audits[:3]:
+        practice.release(audit, practice.ReleaseReason.BY_HAND, actor=qa)
+    practice.respond(audits[0], actor=owner, agreement="partly", will_do="=Date the plan", comments="",
+                     expected_version=None)
+    practice.record_conversation(audits[0], actor=qa, held_on=date.today(), attendees="Worker and QA lead",
+                                 method="video", notes="Agreed", today=date.today(), expected_version=None)
+    practice.set_done_with_worker(audits[4], True, actor=auditor)
+    db.session.commit()
     return first, second, audits
 
 
@@ -83,7 +109,13 @@ def export(filters=ReportFilter()) -> bytes:
 def test_sheets_headers_and_layout(data):
     workbook = load_workbook(io.BytesIO(export()))
     assert workbook.sheetnames == ["Summary", "Audits", "Answers", "Themes", "Moderation", "Actions", "Challenges",
-                                   "About"]
+                                   "Feedback", "Worker feedback", "About"]
+    from qa_app.exchange.feedback_sheet import FEEDBACK_HEADERS
+
+    feedback = workbook["Feedback"]
+    assert [c.value for c in feedback[1]] == FEEDBACK_HEADERS
+    # one row per answer; a record of only "what changed" is one row with no question
+    assert feedback.max_row == 1 + 2 + 2 + 1 + 1
     audits = workbook["Audits"]
     headers = [c.value for c in audits[1]]
     assert headers[:18] == FIXED_AUDIT_HEADERS and headers == AUDIT_HEADERS
@@ -184,14 +216,19 @@ def test_summary_figures_match_the_report(data):
 def test_round_trip_gives_identical_reports(data, second_database_url):
     first, second, _ = data
     before = {r.name: round_report(r) for r in (first, second)}
+    assert before[first.name]["feedback"]["adopter"] == {"responses": 1, "percent_positive": 0.0}
+    assert before[first.name]["worker_feedback"]["released"] == 3
+    assert before[first.name]["worker_feedback"]["responses"]["partly"] == 1
     workbook = export()
     other = create_app("test", {"SQLALCHEMY_DATABASE_URI": second_database_url, "TEMPLATES_DIR": str(TEMPLATES_DIR)})
     with other.app_context():
         summary = import_results(workbook, "all.xlsx", actor=None)
         db.session.commit()
         assert summary.audits == len(PAYLOADS)
-        assert sorted(summary.users_created) == ["aud@example.org", "mod@example.org", "worker@example.org"]
+        assert sorted(summary.users_created) == ["aud@example.org", "mod@example.org", "qa@example.org",
+                                                 "worker@example.org"]
         assert summary.actions == 3
+        assert summary.feedback == 4
         from qa_app.reports.builder import find_round
 
         after = {name: round_report(find_round(name)) for name in before}
@@ -299,3 +336,37 @@ def test_grades_may_be_values(data, second_database_url):
         assert db.session.scalar(sa.select(Audit.overall_grade).order_by(Audit.id).limit(1)) == 3
         db.session.remove()
         db.engine.dispose()
+
+
+def test_feedback_rows_are_checked_and_a_bad_one_stops_the_import(data, second_database_url):
+    workbook = load_workbook(io.BytesIO(export()))
+    feedback = workbook["Feedback"]
+    feedback["I2"] = "Neighbour"            # not a respondent
+    feedback["Q4"] = "Sometimes"            # not Yes, Partly, No or Not applicable (a yes/partly/no answer)
+    feedback["K6"] = "No"                   # no consent
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    other = create_app("test", {"SQLALCHEMY_DATABASE_URI": second_database_url, "TEMPLATES_DIR": str(TEMPLATES_DIR)})
+    with other.app_context():
+        import sqlalchemy as sa
+
+        from qa_app.feedback.models import FeedbackRecord
+
+        with pytest.raises(ResultsRejected) as error:
+            import_results(buffer.getvalue(), "bad.xlsx", actor=None)
+        db.session.rollback()
+        problems = "\n".join(error.value.problems)
+        assert "Feedback, row 2, column 'Respondent'" in problems
+        assert "Feedback, row 4, column 'Answer': 'Sometimes' is not Yes, Partly, No or Not applicable" in problems
+        assert "Feedback, row 6, column 'Consent'" in problems
+        assert db.session.scalar(sa.select(sa.func.count(FeedbackRecord.id))) == 0
+        db.session.remove()
+        db.engine.dispose()
+
+
+def test_feedback_text_in_the_sheet_is_never_a_formula(data):
+    workbook = load_workbook(io.BytesIO(export()))
+    cells = [c for row in workbook["Feedback"].iter_rows(min_row=2) for c in row]
+    assert not [c.value for c in cells if c.data_type == "f"]
+    (hostile,) = [c for c in cells if c.value == '=HYPERLINK("x")']   # shown as typed (format 1.2)
+    assert (hostile.data_type, hostile.quotePrefix) == ("s", True)     # a text cell, never run

@@ -179,9 +179,10 @@ def test_each_cause_is_reported_once_with_every_row_it_affects(data):  # noqa: F
     assert len(misspelt) == 1 and misspelt[0].startswith("Answers, rows ")
     assert [p for p in problems if p.startswith("Audits, row 2, column 'Auditor grade'")]
     not_checked = [p for p in problems if "not checked" in p]
-    assert [p.split(",")[0] for p in not_checked] == ["Answers", "Actions"]       # once per sheet
+    # once per sheet (the audit of row 2 also has family feedback and feedback to its worker)
+    assert [p.split(",")[0] for p in not_checked] == ["Answers", "Actions", "Feedback", "Worker feedback"]
     assert all("Audits row 2" in p for p in not_checked)
-    assert len(problems) == 4
+    assert len(problems) == 6
 
 
 def test_an_imported_round_says_so(data, client, make_user, second_database_url):  # noqa: F811

@@ -9,7 +9,8 @@ import pytest
 
 PACKAGE = Path(__file__).resolve().parents[2] / "qa_app"
 CORE = ("audits", "cases", "rounds")
-ABOVE_THE_CORE = ("reviews", "escalations", "actions", "moderation", "reports", "exchange", "challenges")
+ABOVE_THE_CORE = ("reviews", "escalations", "actions", "moderation", "reports", "exchange", "challenges",
+                  "practice", "feedback", "disputes", "learning")
 
 
 def imported_modules(path: Path) -> set[str]:
@@ -51,7 +52,7 @@ def test_features_register_only_through_their_register_function():
             if (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "add"
                     and isinstance(node.func.value, ast.Name)
                     and node.func.value.id in ("NAVIGATION", "HOME_PANELS", "AUDIT_PANELS", "CASE_PANELS",
-                                               "AUDIT_EXTENSIONS")
+                                               "AUDIT_EXTENSIONS", "AUDIT_READERS", "MODERATION_LISTENERS")
                     and node not in registering):
                 calls.append(f"{path.relative_to(PACKAGE)}:{node.lineno}")
     assert calls == []
@@ -59,17 +60,19 @@ def test_features_register_only_through_their_register_function():
 
 def test_registering_twice_adds_nothing(app):
     from qa_app.audits.extensions import AUDIT_EXTENSIONS
+    from qa_app.audits.permissions import AUDIT_READERS
     from qa_app.features import register_features
+    from qa_app.moderation.extensions import MODERATION_LISTENERS
     from qa_app.panels import AUDIT_PANELS, CASE_PANELS, HOME_PANELS, NAVIGATION
 
     def counts():
         return (len(NAVIGATION.items), len(HOME_PANELS.panels), len(AUDIT_PANELS.panels), len(CASE_PANELS.panels),
-                len(AUDIT_EXTENSIONS.extensions))
+                len(AUDIT_EXTENSIONS.extensions), len(AUDIT_READERS.readers), len(MODERATION_LISTENERS.listeners))
 
     before = counts()
     register_features()
     assert counts() == before
-    assert [e.name for e in AUDIT_EXTENSIONS.extensions] == ["review", "escalation"]
+    assert [e.name for e in AUDIT_EXTENSIONS.extensions] == ["review", "escalation", "practice"]
 
 
 def test_every_table_scrolls_in_its_own_box_on_a_narrow_screen():

@@ -92,6 +92,8 @@ EXPECTED_TEMPLATES = {
     "private-fostering": ("PF",),
     "homeless-16-17": ("CIN", "CLA"),
     "neglect": ("CIN", "CP"),
+    "observation-home-visit": ("EH", "CIN", "CP", "CLA", "CL", "PF"),
+    "observation-supervision": ("EH", "CIN", "CP", "CLA", "CL", "PF"),
 }
 
 
@@ -108,6 +110,13 @@ def test_shipped_templates_load_without_problems(shipped):
         assert template.applies_to == EXPECTED_TEMPLATES[key]
         assert template.scale is BUILTIN_SCALES["ofsted4"]
         assert template.version and template.title and template.description
+
+
+def test_the_observation_templates_observe_and_the_file_audits_do_not(shipped):
+    kinds = {key: (t.kind, t.observes) for key, t in shipped.items()}
+    assert kinds["observation-home-visit"] == ("observation", "home_visit")
+    assert kinds["observation-supervision"] == ("observation", "supervision")
+    assert {kinds[key] for key in kinds if not key.startswith("observation-")} == {("file_audit", "")}
 
 
 def test_every_theme_is_used_on_a_graded_question(shipped):
