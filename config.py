@@ -13,6 +13,7 @@ def _default_database_url() -> str:
 
 
 class Config:
+    QA_ENV = "development"
     SECRET_KEY = os.environ.get("SECRET_KEY", DEFAULT_SECRET_KEY)
     SQLALCHEMY_DATABASE_URI = os.environ.get("DATABASE_URL") or _default_database_url()
     SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
@@ -41,6 +42,8 @@ class DevelopmentConfig(Config):
 
 
 class ProductionConfig(Config):
+    QA_ENV = "production"
+    HSTS_SECONDS = 365 * 24 * 3600   # Strict-Transport-Security: browsers use HTTPS only, for a year
     SESSION_COOKIE_SECURE = True
     REMEMBER_COOKIE_SECURE = True
 
@@ -55,6 +58,7 @@ class ProductionConfig(Config):
 
 
 class TestConfig(Config):
+    QA_ENV = "test"
     TESTING = True
     SECRET_KEY = "test-secret"
     ARGON2_TIME_COST = 1

@@ -24,6 +24,9 @@ def create_app(config_name: str | None = None, overrides: dict | None = None) ->
 
     register_extensions(app)
     register_blueprints(app)
+    from qa_app.security.headers import register as register_security_headers
+
+    register_security_headers(app)
     from qa_app.features import register_features
 
     register_features()

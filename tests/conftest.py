@@ -19,6 +19,7 @@ ROOT = Path(__file__).resolve().parents[1]
 TEMPLATES_DIR = ROOT / "audit_templates"
 PG_URL = os.environ.get("TEST_DATABASE_URL")
 PASSWORD = "correct horse battery staple"
+pytest_plugins = ("tests.browser.fixtures",)   # live_server, browser, page (browser tests, tests/security)
 
 
 def _app_for(url: str, **overrides):
