@@ -22,6 +22,10 @@ class Config:
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     REMEMBER_COOKIE_HTTPONLY = True
+    # Sessions are held on the server (qa_app.auth.sessions): they end after this long unused, and
+    # this long after sign-in whatever happens; the signed cookie is refused past the second too.
+    SESSION_IDLE_MINUTES = float(os.environ.get("SESSION_IDLE_MINUTES", "30"))
+    SESSION_MAX_HOURS = float(os.environ.get("SESSION_MAX_HOURS", "10"))
     WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the session; audits take time to write
     # argon2id parameters (argon2-cffi's defaults: about 0.05-0.1 s a hash)
     ARGON2_TIME_COST = 3
@@ -43,6 +47,9 @@ class DevelopmentConfig(Config):
 
 class ProductionConfig(Config):
     QA_ENV = "production"
+    # __Host-: the browser sends it only over HTTPS, to this exact host, for every path; no other
+    # site on the council's domain can set or read it.
+    SESSION_COOKIE_NAME = "__Host-session"
     HSTS_SECONDS = 365 * 24 * 3600   # Strict-Transport-Security: browsers use HTTPS only, for a year
     SESSION_COOKIE_SECURE = True
     REMEMBER_COOKIE_SECURE = True

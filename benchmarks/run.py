@@ -64,8 +64,8 @@ def generate(url: str, n: int) -> None:
         teams = [f"Team {i}" for i in range(6)]
         conn.execute(sa.insert(Team), [{"id": i + 1, "name": name, "service_area": ""} for i, name in enumerate(teams)])
         users = [{"id": i + 1, "email": f"user{i}@bench.example", "display_name": f"Auditor {i}",
-                  "password_hash": None, "team_id": i % 6 + 1, "active": True, "created_at": datetime(2026, 1, 1),
-                  "session_token": "x"} for i in range(30)]
+                  "password_hash": None, "team_id": i % 6 + 1, "active": True, "created_at": datetime(2026, 1, 1)}
+                 for i in range(30)]
         conn.execute(sa.insert(User), users)
         conn.execute(sa.insert(UserRole), [{"user_id": u["id"], "role": "auditor" if u["id"] <= 25 else "moderator"}
                                            for u in users])

@@ -1,6 +1,7 @@
 """qa_app: case-file audit and quality assurance for children's social care."""
 
 import os
+from datetime import timedelta
 from functools import lru_cache
 
 from flask import Flask, send_from_directory
@@ -20,6 +21,8 @@ def create_app(config_name: str | None = None, overrides: dict | None = None) ->
     app = Flask(__name__, instance_relative_config=True)
     app.config.from_object(config_class)
     app.config.update(overrides or {})
+    # Flask refuses a session cookie signed longer ago than this, whatever the server holds.
+    app.permanent_session_lifetime = timedelta(hours=float(app.config["SESSION_MAX_HOURS"]))
     os.makedirs(app.instance_path, exist_ok=True)
 
     register_extensions(app)
@@ -51,16 +54,25 @@ def register_extensions(app: Flask) -> None:
     csrf.init_app(app)
     login_manager.init_app(app)
     login_manager.login_view = "auth.sign_in"
-    login_manager.login_message = "Sign in to continue."
-    login_manager.login_message_category = "info"
     login_manager.session_protection = "strong"
 
     from qa_app.auth.services import load_user
 
     login_manager.user_loader(load_user)
 
+    @login_manager.unauthorized_handler
+    def sign_in_first():
+        from flask import flash, redirect, request
+        from flask_login.utils import login_url
+
+        from qa_app.auth.signing_in import signed_out_message
+
+        flash(signed_out_message(), "info")
+        return redirect(login_url("auth.sign_in", request.url))
+
 
 def register_blueprints(app: Flask) -> None:
+    from qa_app.account.views import bp as account_bp
     from qa_app.actions.views import bp as actions_bp
     from qa_app.audits.views import bp as audits_bp
     from qa_app.auth.views import bp as auth_bp
@@ -75,7 +87,7 @@ def register_blueprints(app: Flask) -> None:
     from qa_app.rounds.views import bp as rounds_bp
 
     for blueprint in (auth_bp, dashboard_bp, cases_bp, rounds_bp, audits_bp, moderation_bp, actions_bp,
-                      reviews_bp, escalations_bp, challenges_bp, reports_bp, exchange_bp):
+                      reviews_bp, escalations_bp, challenges_bp, reports_bp, exchange_bp, account_bp):
         app.register_blueprint(blueprint)
 
     govuk_assets = os.path.join(app.root_path, "static", "govuk", "assets")

@@ -173,7 +173,7 @@ def users_deactivate(email: str) -> None:
         click.echo(f"No account has the email {email}.", err=True)
         sys.exit(1)
     user.active = False
-    end_sessions(user)
+    end_sessions(user, "deactivated")
     record(None, "user.deactivated", user)
     db.session.commit()
     click.echo(f"{user.email} can no longer sign in.")

@@ -3,7 +3,7 @@
 from qa_app.actions.models import Action, Reflection
 from qa_app.audit_forms.models import QuestionTheme, TemplateGrade, TemplateQuestion, TemplateVersion
 from qa_app.audits.models import Answer, Audit, AuditVersion
-from qa_app.auth.models import Team, User, UserRole
+from qa_app.auth.models import Team, User, UserRole, UserSession
 from qa_app.cases.models import CaseFactor, CaseFile
 from qa_app.challenges.models import Challenge, ChallengeStage
 from qa_app.escalations.models import Escalation
@@ -18,5 +18,5 @@ __all__ = [
     "ChallengeStage", "Escalation", "Event", "ModeratedAnswer", "Moderation", "ModerationChange", "Notification",
     "Reflection",
     "QuestionTheme", "ReviewCheck", "SampleChange", "Team", "TemplateGrade", "TemplateQuestion", "TemplateVersion",
-    "User", "UserRole",
+    "User", "UserRole", "UserSession",
 ]

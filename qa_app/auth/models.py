@@ -56,8 +56,6 @@ class User(UserMixin, Base):
     team_id: Mapped[int | None] = mapped_column(sa.ForeignKey("teams.id"), index=True)
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
-    # Changes when the password changes or the user signs out, so old session cookies stop working.
-    session_token: Mapped[str] = mapped_column(sa.String(64))
 
     team: Mapped[Team | None] = relationship()
     role_rows: Mapped[list["UserRole"]] = relationship(
@@ -75,8 +73,13 @@ class User(UserMixin, Base):
     def is_active(self) -> bool:  # Flask-Login
         return self.active
 
-    def get_id(self) -> str:  # Flask-Login: the id and the session token together
-        return f"{self.id}:{self.session_token}"
+    # The server-side session this request belongs to (qa_app.auth.sessions): set at sign-in and
+    # by the loader, never stored on the user.
+    session_key = None        # str
+    current_session = None    # UserSession
+
+    def get_id(self) -> str:  # Flask-Login keeps this in the cookie: the session's key, not a password
+        return f"{self.id}:{self.session_key}"
 
     def __repr__(self) -> str:
         return f"<User {self.email}>"
@@ -95,3 +98,25 @@ class UserRole(Base):
             "role IN (" + ", ".join(f"'{r.value}'" for r in Role) + ")", name="known_role"
         ),
     )
+
+
+class UserSession(Base):
+    """A signed-in session, held on the server so it can end: the cookie carries only a random key,
+    stored here as its SHA-256. Idle and absolute limits: qa_app.auth.sessions."""
+
+    __tablename__ = "user_sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    key_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(default=utcnow)
+    ended_at: Mapped[datetime | None]
+    end_reason: Mapped[str] = mapped_column(sa.String(40), default="")
+    method: Mapped[str] = mapped_column(sa.String(40), default="password")   # how the user proved who they are
+    user_agent: Mapped[str] = mapped_column(sa.String(300), default="")
+    address: Mapped[str] = mapped_column(sa.String(64), default="")
+
+    user: Mapped[User] = relationship()
+
+    __table_args__ = (sa.Index("ix_user_sessions_open", "user_id", "ended_at"),)

@@ -1,10 +1,11 @@
 from urllib.parse import urlsplit
 
 from flask import Blueprint, flash, redirect, render_template, request, session, url_for
-from flask_login import current_user, login_required, login_user, logout_user
+from flask_login import current_user, login_required, logout_user
 
 from qa_app.auth.forms import EmptyForm, SignInForm
 from qa_app.auth.services import authenticate, end_sessions
+from qa_app.auth.signing_in import establish
 from qa_app.extensions import db
 from qa_app.history.services import record
 
@@ -23,10 +24,7 @@ def sign_in():
             db.session.commit()
             form.email.errors.append("Enter a correct email address and password")
         else:
-            session.clear()
-            login_user(user)
-            record(user, "auth.signed_in", user)
-            db.session.commit()
+            establish(user, method="password")
             return redirect(_safe_next(request.args.get("next")))
     return render_template("auth/sign_in.html", form=form)
 
@@ -38,7 +36,7 @@ def sign_out():
     if not form.validate_on_submit():
         return redirect(url_for("dashboard.home"))
     user = current_user._get_current_object()
-    end_sessions(user)
+    end_sessions(user, "signed_out")
     record(user, "auth.signed_out", user)
     db.session.commit()
     logout_user()
