@@ -26,6 +26,19 @@ class Config:
     # this long after sign-in whatever happens; the signed cookie is refused past the second too.
     SESSION_IDLE_MINUTES = float(os.environ.get("SESSION_IDLE_MINUTES", "30"))
     SESSION_MAX_HOURS = float(os.environ.get("SESSION_MAX_HOURS", "10"))
+    # Sign-in throttling (qa_app.auth.throttle): waits from the Nth failure in a row, doubling from
+    # THROTTLE_BASE_SECONDS up to THROTTLE_MAX_SECONDS; a client address far later than an account.
+    THROTTLE_ACCOUNT_FREE = int(os.environ.get("THROTTLE_ACCOUNT_FREE", "5"))
+    THROTTLE_ADDRESS_FREE = int(os.environ.get("THROTTLE_ADDRESS_FREE", "100"))
+    THROTTLE_BASE_SECONDS = float(os.environ.get("THROTTLE_BASE_SECONDS", "5"))
+    THROTTLE_MAX_SECONDS = float(os.environ.get("THROTTLE_MAX_SECONDS", "900"))
+    THROTTLE_ACCOUNT_FORGIVE_SECONDS = 600   # one failure forgotten per 10 quiet minutes
+    THROTTLE_ADDRESS_FORGIVE_SECONDS = 10    # an office's typos: one forgotten per 10 seconds
+    # How many reverse proxies in front of the app add to X-Forwarded-For (nginx: 1). The client
+    # address (for throttling and the history) is read from that header only when this is set.
+    TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "0"))
+    # Roles that must use two-step verification with a password (comma-separated), or "all".
+    MFA_REQUIRED_ROLES = os.environ.get("MFA_REQUIRED_ROLES", "admin,qa_lead")
     WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the session; audits take time to write
     # argon2id parameters (argon2-cffi's defaults: about 0.05-0.1 s a hash)
     ARGON2_TIME_COST = 3

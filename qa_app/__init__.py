@@ -25,6 +25,11 @@ def create_app(config_name: str | None = None, overrides: dict | None = None) ->
     app.permanent_session_lifetime = timedelta(hours=float(app.config["SESSION_MAX_HOURS"]))
     os.makedirs(app.instance_path, exist_ok=True)
 
+    if app.config.get("TRUSTED_PROXY_COUNT"):
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        count = int(app.config["TRUSTED_PROXY_COUNT"])
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count)
     register_extensions(app)
     register_blueprints(app)
     from qa_app.security.headers import register as register_security_headers
@@ -73,6 +78,7 @@ def register_extensions(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     from qa_app.account.views import bp as account_bp
+    from qa_app.mfa.views import bp as mfa_bp
     from qa_app.actions.views import bp as actions_bp
     from qa_app.audits.views import bp as audits_bp
     from qa_app.auth.views import bp as auth_bp
@@ -87,7 +93,7 @@ def register_blueprints(app: Flask) -> None:
     from qa_app.rounds.views import bp as rounds_bp
 
     for blueprint in (auth_bp, dashboard_bp, cases_bp, rounds_bp, audits_bp, moderation_bp, actions_bp,
-                      reviews_bp, escalations_bp, challenges_bp, reports_bp, exchange_bp, account_bp):
+                      reviews_bp, escalations_bp, challenges_bp, reports_bp, exchange_bp, account_bp, mfa_bp):
         app.register_blueprint(blueprint)
 
     govuk_assets = os.path.join(app.root_path, "static", "govuk", "assets")

@@ -3,11 +3,12 @@
 from qa_app.actions.models import Action, Reflection
 from qa_app.audit_forms.models import QuestionTheme, TemplateGrade, TemplateQuestion, TemplateVersion
 from qa_app.audits.models import Answer, Audit, AuditVersion
-from qa_app.auth.models import Team, User, UserRole, UserSession
+from qa_app.auth.models import SignInThrottle, Team, User, UserRole, UserSession
 from qa_app.cases.models import CaseFactor, CaseFile
 from qa_app.challenges.models import Challenge, ChallengeStage
 from qa_app.escalations.models import Escalation
 from qa_app.history.models import Event
+from qa_app.mfa.models import RecoveryCode, TotpCredential
 from qa_app.moderation.models import ModeratedAnswer, Moderation, ModerationChange
 from qa_app.notifications.models import Notification
 from qa_app.reviews.models import ReviewCheck
@@ -17,6 +18,6 @@ __all__ = [
     "Action", "Answer", "Audit", "AuditRound", "AuditVersion", "CaseFactor", "CaseFile", "Challenge",
     "ChallengeStage", "Escalation", "Event", "ModeratedAnswer", "Moderation", "ModerationChange", "Notification",
     "Reflection",
-    "QuestionTheme", "ReviewCheck", "SampleChange", "Team", "TemplateGrade", "TemplateQuestion", "TemplateVersion",
-    "User", "UserRole", "UserSession",
+    "QuestionTheme", "RecoveryCode", "ReviewCheck", "SampleChange", "Team", "TemplateGrade", "TemplateQuestion", "TemplateVersion",
+    "SignInThrottle", "TotpCredential", "User", "UserRole", "UserSession",
 ]

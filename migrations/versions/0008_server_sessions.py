@@ -1,5 +1,5 @@
 """Sessions held on the server: one row per sign-in; the users' session_token goes (the session
-rows replace it). Every cookie issued before this migration stops working: everyone signs in again.
+rows replace it). Sign-in throttling counted in the database. Every cookie issued before this migration stops working: everyone signs in again.
 
 Revision ID: 0008
 Revises: 0007
@@ -36,9 +36,18 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_user_sessions_user_id'), ['user_id'], unique=False)
     with op.batch_alter_table('users', schema=None) as batch_op:
         batch_op.drop_column('session_token')
+    op.create_table(
+        'sign_in_throttles',
+        sa.Column('key', sa.String(length=100), nullable=False),
+        sa.Column('failures', sa.Integer(), nullable=False),
+        sa.Column('last_failure_at', sa.DateTime(), nullable=True),
+        sa.Column('blocked_until', sa.DateTime(), nullable=True),
+        sa.PrimaryKeyConstraint('key', name=op.f('pk_sign_in_throttles')),
+    )
 
 
 def downgrade():
+    op.drop_table('sign_in_throttles')
     with op.batch_alter_table('users', schema=None) as batch_op:
         batch_op.add_column(sa.Column('session_token', sa.String(length=64), nullable=False, server_default='x'))
     with op.batch_alter_table('user_sessions', schema=None) as batch_op:

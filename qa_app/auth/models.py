@@ -120,3 +120,17 @@ class UserSession(Base):
     user: Mapped[User] = relationship()
 
     __table_args__ = (sa.Index("ix_user_sessions_open", "user_id", "ended_at"),)
+
+
+class SignInThrottle(Base):
+    """Failed sign-in attempts counted per account, and per client address at a far higher threshold,
+    held in the database so every worker and server sees the same count (qa_app.auth.throttle).
+    Keys: "account:<user id>", "account:?<bucket>" (emails that match no account: a bucket number
+    shared by many emails, never the email), "address:<client address>"."""
+
+    __tablename__ = "sign_in_throttles"
+
+    key: Mapped[str] = mapped_column(sa.String(100), primary_key=True)
+    failures: Mapped[int] = mapped_column(default=0)
+    last_failure_at: Mapped[datetime | None]
+    blocked_until: Mapped[datetime | None]

@@ -84,6 +84,10 @@ def set_password(user: User, password: str, actor: User | None = None) -> None:
     record(actor, "user.password_changed", user)
 
 
+def find_account(email: str) -> User | None:
+    return db.session.scalar(sa.select(User).where(User.email == normalise_email(email)))
+
+
 def authenticate(email: str, password: str) -> User | None:
     """The active user with this email and password, or None (same work either way)."""
     user = db.session.scalar(sa.select(User).where(User.email == normalise_email(email)))

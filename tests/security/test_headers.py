@@ -66,10 +66,10 @@ def test_a_download_is_not_stored(app, make_user, make_audit):
     qa = make_user("qa_lead")
     client = app.test_client()
     sign_in(client, qa)
-    response = client.get("/export.xlsx")
+    response = client.get("/reports/export.xlsx")
     assert response.status_code == 200
     assert response.mimetype == "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-    check_headers(response, "/export.xlsx")
+    check_headers(response, "/reports/export.xlsx")
     response.close()
 
 
