@@ -12,6 +12,11 @@ def _default_database_url() -> str:
     return f"sqlite:///{instance / 'qa_app.sqlite'}"
 
 
+def _flag(name: str, default: bool) -> bool:
+    value = os.environ.get(name, "").strip().lower()
+    return default if not value else value in ("1", "true", "yes", "on")
+
+
 class Config:
     QA_ENV = "development"
     SECRET_KEY = os.environ.get("SECRET_KEY", DEFAULT_SECRET_KEY)
@@ -39,6 +44,20 @@ class Config:
     TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "0"))
     # Roles that must use two-step verification with a password (comma-separated), or "all".
     MFA_REQUIRED_ROLES = os.environ.get("MFA_REQUIRED_ROLES", "admin,qa_lead")
+    # Administration: invitation links last this long; each account's roles are reviewed this often.
+    INVITATION_HOURS = float(os.environ.get("INVITATION_HOURS", "48"))
+    ACCESS_REVIEW_DAYS = int(os.environ.get("ACCESS_REVIEW_DAYS", "90"))
+    # Single sign-on (OpenID Connect; docs/security.md#single-sign-on). Empty OIDC_ISSUER: off.
+    OIDC_ISSUER = os.environ.get("OIDC_ISSUER", "")
+    OIDC_CLIENT_ID = os.environ.get("OIDC_CLIENT_ID", "")
+    OIDC_CLIENT_SECRET = os.environ.get("OIDC_CLIENT_SECRET", "")
+    OIDC_SCOPES = os.environ.get("OIDC_SCOPES", "openid email profile")
+    OIDC_EMAIL_CLAIM = os.environ.get("OIDC_EMAIL_CLAIM", "email")
+    OIDC_REQUIRE_VERIFIED_EMAIL = _flag("OIDC_REQUIRE_VERIFIED_EMAIL", True)
+    OIDC_EMAIL_DOMAINS = [d.strip().lower() for d in os.environ.get("OIDC_EMAIL_DOMAINS", "").split(",") if d.strip()]
+    OIDC_BUTTON_TEXT = os.environ.get("OIDC_BUTTON_TEXT", "Sign in with your organisation account")
+    # Off: people sign in only through single sign-on (password sign-in, changes and links refused).
+    LOCAL_PASSWORDS = _flag("LOCAL_PASSWORDS", True)
     WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the session; audits take time to write
     # argon2id parameters (argon2-cffi's defaults: about 0.05-0.1 s a hash)
     ARGON2_TIME_COST = 3

@@ -61,6 +61,9 @@ def register_extensions(app: Flask) -> None:
     login_manager.login_view = "auth.sign_in"
     login_manager.session_protection = "strong"
 
+    from qa_app.sso.client import register as register_single_sign_on
+
+    register_single_sign_on(app)
     from qa_app.auth.services import load_user
 
     login_manager.user_loader(load_user)
@@ -78,7 +81,9 @@ def register_extensions(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     from qa_app.account.views import bp as account_bp
+    from qa_app.admin.views import bp as admin_bp, invitations as invitations_bp
     from qa_app.mfa.views import bp as mfa_bp
+    from qa_app.sso.views import bp as sso_bp
     from qa_app.actions.views import bp as actions_bp
     from qa_app.audits.views import bp as audits_bp
     from qa_app.auth.views import bp as auth_bp
@@ -93,7 +98,8 @@ def register_blueprints(app: Flask) -> None:
     from qa_app.rounds.views import bp as rounds_bp
 
     for blueprint in (auth_bp, dashboard_bp, cases_bp, rounds_bp, audits_bp, moderation_bp, actions_bp,
-                      reviews_bp, escalations_bp, challenges_bp, reports_bp, exchange_bp, account_bp, mfa_bp):
+                      reviews_bp, escalations_bp, challenges_bp, reports_bp, exchange_bp, account_bp, mfa_bp, admin_bp, invitations_bp,
+                      sso_bp):
         app.register_blueprint(blueprint)
 
     govuk_assets = os.path.join(app.root_path, "static", "govuk", "assets")

@@ -12,6 +12,7 @@ FEATURES = (
     "qa_app.dashboard", "qa_app.cases.panels", "qa_app.rounds.panels", "qa_app.audits.panels",
     "qa_app.moderation.panels", "qa_app.actions.panels", "qa_app.reviews.panels", "qa_app.escalations.panels",
     "qa_app.challenges.panels", "qa_app.reports.panels", "qa_app.account.panels",
+    "qa_app.admin.panels",
 )
 
 

@@ -1,6 +1,7 @@
 """Imports every model so that SQLAlchemy's metadata (and Alembic) sees all tables."""
 
 from qa_app.actions.models import Action, Reflection
+from qa_app.admin.models import AccessReview, Invitation
 from qa_app.audit_forms.models import QuestionTheme, TemplateGrade, TemplateQuestion, TemplateVersion
 from qa_app.audits.models import Answer, Audit, AuditVersion
 from qa_app.auth.models import SignInThrottle, Team, User, UserRole, UserSession
@@ -13,10 +14,11 @@ from qa_app.moderation.models import ModeratedAnswer, Moderation, ModerationChan
 from qa_app.notifications.models import Notification
 from qa_app.reviews.models import ReviewCheck
 from qa_app.rounds.models import AuditRound, SampleChange
+from qa_app.sso.models import ExternalIdentity
 
 __all__ = [
-    "Action", "Answer", "Audit", "AuditRound", "AuditVersion", "CaseFactor", "CaseFile", "Challenge",
-    "ChallengeStage", "Escalation", "Event", "ModeratedAnswer", "Moderation", "ModerationChange", "Notification",
+    "AccessReview", "Action", "Answer", "Audit", "AuditRound", "AuditVersion", "CaseFactor", "CaseFile", "Challenge",
+    "ChallengeStage", "Escalation", "Event", "ExternalIdentity", "Invitation", "ModeratedAnswer", "Moderation", "ModerationChange", "Notification",
     "Reflection",
     "QuestionTheme", "RecoveryCode", "ReviewCheck", "SampleChange", "Team", "TemplateGrade", "TemplateQuestion", "TemplateVersion",
     "SignInThrottle", "TotpCredential", "User", "UserRole", "UserSession",

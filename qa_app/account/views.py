@@ -1,6 +1,6 @@
 """Your account: details, password, sessions."""
 
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, url_for
 from flask_login import current_user, login_required
 
 from qa_app.account import services
@@ -23,7 +23,7 @@ def index():
 @bp.route("/password", methods=["GET", "POST"])
 @login_required
 def password():
-    if not current_user.password_hash:
+    if not current_user.password_hash or not current_app.config["LOCAL_PASSWORDS"]:
         abort(404)
     form = ChangePasswordForm()
     user = current_user._get_current_object()

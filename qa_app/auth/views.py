@@ -1,7 +1,7 @@
 import math
 from urllib.parse import urlsplit
 
-from flask import Blueprint, flash, make_response, redirect, render_template, request, session, url_for
+from flask import Blueprint, current_app, flash, make_response, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required, logout_user
 
 from qa_app.auth.forms import EmptyForm, SignInForm
@@ -19,6 +19,8 @@ def sign_in():
     if current_user.is_authenticated:
         return redirect(url_for("dashboard.home"))
     form = SignInForm()
+    if request.method == "POST" and not current_app.config["LOCAL_PASSWORDS"]:
+        return render_template("auth/sign_in.html", form=form), 403   # single sign-on only
     if form.validate_on_submit():
         email = normalise_email(form.email.data)
         account = find_account(email)
