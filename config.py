@@ -71,6 +71,13 @@ class Config:
     SERVICE_URL = os.environ.get("SERVICE_URL", "")  # makes links in emails absolute
     SERVICE_NAME = os.environ.get("SERVICE_NAME", "Case file audit")
     PAGE_SIZE = 50
+    # A child at immediate risk: acknowledged within this many working hours, counted in office
+    # hours (London time) on working days; who is told when it is overdue; who to phone now.
+    ESCALATION_ACK_HOURS = os.environ.get("ESCALATION_ACK_HOURS", "4")
+    OFFICE_HOURS = os.environ.get("OFFICE_HOURS", "09:00-17:00")
+    HEAD_OF_SERVICE_EMAILS = os.environ.get("HEAD_OF_SERVICE_EMAILS", "")
+    DUTY_TEAM_PHONE = os.environ.get("DUTY_TEAM_PHONE", "")
+    OUT_OF_HOURS_PHONE = os.environ.get("OUT_OF_HOURS_PHONE", "")
 
 
 class DevelopmentConfig(Config):

@@ -20,6 +20,7 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(cases_cli)
     from qa_app.challenges.cli import challenges_cli
     from qa_app.demo import demo_command
+    from qa_app.escalations.cli import escalations_cli
     from qa_app.exchange.cli import export_cli, results_cli
     from qa_app.notifications.cli import notifications_cli
     from qa_app.reports.cli import report_cli
@@ -29,6 +30,7 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(report_cli)
     app.cli.add_command(results_cli)
     app.cli.add_command(challenges_cli)
+    app.cli.add_command(escalations_cli)
     app.cli.add_command(notifications_cli)
 
 
@@ -179,11 +181,39 @@ def users_deactivate(email: str) -> None:
     click.echo(f"{user.email} can no longer sign in.")
 
 
+@users_cli.command("merge", help="Merge an account a results import made into the person's own account: its "
+                                   "audits, moderations and actions move, and it is closed.")
+@click.option("--from", "source_email", required=True, help="The imported account's email.")
+@click.option("--into", "target_email", required=True, help="The person's own account's email.")
+def users_merge(source_email: str, target_email: str) -> None:
+    from qa_app.auth.services import normalise_email
+    from qa_app.errors import DomainError
+    from qa_app.exchange.accounts import merge_imported_account
+
+    accounts = {}
+    for email in (source_email, target_email):
+        accounts[email] = db.session.scalar(sa.select(User).where(User.email == normalise_email(email)))
+        if accounts[email] is None:
+            click.echo(f"No account has the email {email}.", err=True)
+            sys.exit(1)
+    try:
+        moved = merge_imported_account(accounts[source_email], accounts[target_email], actor=None)
+    except DomainError as error:
+        db.session.rollback()
+        click.echo(error.message, err=True)
+        sys.exit(1)
+    db.session.commit()
+    what = ", ".join(f"{n} {name.split('.')[0]}" for name, n in moved.items()) or "nothing to move"
+    click.echo(f"Merged {normalise_email(source_email)} into {normalise_email(target_email)}: {what}.")
+
+
 @users_cli.command("list", help="List users and their roles.")
 def users_list() -> None:
     for user in db.session.scalars(sa.select(User).order_by(User.email)):
+        status = ("merged" if user.merged_into_id else "imported, inactive" if user.imported_from and not user.active
+                  else "active" if user.active else "inactive")
         click.echo(f"{user.email}\t{','.join(sorted(r.value for r in user.roles))}\t"
-                   f"{user.team.name if user.team else ''}\t{'active' if user.active else 'inactive'}")
+                   f"{user.team.name if user.team else ''}\t{status}")
 
 
 # --- cases -----------------------------------------------------------------------------------

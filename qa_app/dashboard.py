@@ -11,8 +11,7 @@ from qa_app.audits.workflow import EDITABLE_STATES
 from qa_app.auth.models import Role
 from qa_app.extensions import db
 from qa_app.panels import HOME_PANELS, NAVIGATION
-from qa_app.rounds.models import RoundStatus
-from qa_app.rounds.queries import rounds_with_counts
+from qa_app.rounds.queries import rounds_in_progress
 
 bp = Blueprint("dashboard", __name__)
 
@@ -38,7 +37,7 @@ def home():
         ).all()
     rounds = []
     if current_user.has_role(Role.QA_LEAD, Role.VIEWER, Role.MODERATOR):
-        rounds = [r for r in rounds_with_counts() if r[0].status != RoundStatus.CLOSED]
+        rounds = rounds_in_progress()
     problems = current_app.config.get("TEMPLATE_PROBLEMS", []) if current_user.has_role(
         Role.QA_LEAD, Role.ADMIN) else []
     return render_template("dashboard/home.html", my_open=my_open, rounds=rounds,

@@ -191,7 +191,7 @@ def _make_history(rng: random.Random) -> None:
                 round_=round_, case_file=case, template_version=version, auditor=auditor,
                 status=AuditStatus.MODERATED if moderated_by else AuditStatus.SUBMITTED, overall_grade=overall,
                 overall_summary="Synthetic demo audit: no real case.", immediate_risk=False, immediate_risk_reason="",
-                submitted_at=submitted, answers=answers)
+                submitted_at=submitted, answers=answers, sampled_by="rule")
             audit.created_at = audit.started_at = started
             if overall == 4 and name == HISTORY[-1][0]:
                 _demo_action(audit, question=graded[0], submitted=submitted, rng=rng)

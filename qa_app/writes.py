@@ -71,8 +71,10 @@ def commit_form(form, change: Callable[[], Any], *, validate: bool = True, fallb
 
 
 def attach_problems(form, problems: list[tuple[str, str]], fallback: str | None = None) -> None:
-    """Add each (field name, message) to the field's errors (see `commit_form` for unknown names)."""
+    """Add each (field name, message) to the field's errors (see `commit_form` for unknown names);
+    a message a field already shows is not added twice."""
     for name, message in problems:
         field = form._fields.get(name) or (form._fields.get(fallback) if fallback else None) or next(
             f for f in form if f.type not in ("CSRFTokenField", "HiddenField"))
-        field.errors = list(field.errors) + [message]
+        if message not in field.errors:
+            field.errors = list(field.errors) + [message]

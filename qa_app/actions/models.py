@@ -6,7 +6,7 @@ from datetime import date, datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from qa_app.audits.models import Audit
+from qa_app.audits.models import Audit, new_uid
 from qa_app.auth.models import User
 from qa_app.db import Base, utcnow
 
@@ -22,6 +22,7 @@ class Action(Base):
     __tablename__ = "actions"
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    uid: Mapped[str] = mapped_column(sa.String(32), unique=True, default=new_uid)  # see Audit.uid
     audit_id: Mapped[int] = mapped_column(sa.ForeignKey("audits.id"), index=True)
     question_key: Mapped[str | None] = mapped_column(sa.String(80))  # None: about the audit as a whole
     description: Mapped[str] = mapped_column(sa.Text)

@@ -70,10 +70,12 @@ def create_action(audit: Audit, *, actor: User, question_key: str | None, descri
 
 def record_existing(audit: Audit, *, question_key: str | None, description: str, owner: User, due_date: date,
                     status: ActionStatus, created_at, created_by_id: int | None, done_at=None, done_note: str = "",
-                    verified_by: User | None = None, verified_at=None, reopened_reason: str = "") -> Action:
+                    verified_by: User | None = None, verified_at=None, reopened_reason: str = "",
+                    uid: str | None = None) -> Action:
     """An action that already exists elsewhere (a results workbook), stored with its history as it
-    is: its status, when it was done and verified. DomainError for a question not in the audit's
-    template, an empty description, or a verified action without who verified it.
+    is: its status, when it was done and verified, and its `uid` (see Audit.uid). DomainError for
+    a question not in the audit's template, an empty description, a verified action without who
+    verified it, or an action with that uid already here.
     """
     if question_key is not None and question_key not in {q.key for q in audit.template.questions()}:
         raise DomainError(f"'{question_key}' is not a question of this audit's template.")
@@ -82,8 +84,11 @@ def record_existing(audit: Audit, *, question_key: str | None, description: str,
     status = ActionStatus(status)
     if status == ActionStatus.VERIFIED and verified_by is None:
         raise DomainError("A verified action needs who verified it.")
-    action = Action(audit=audit, question_key=question_key, description=description.strip(), owner_id=owner.id,
-                    due_date=due_date, status=status, created_at=created_at, created_by_id=created_by_id,
+    if uid and db.session.scalar(sa.select(Action.id).where(Action.uid == uid)) is not None:
+        raise DomainError(f"The action {uid} is already here.")
+    action = Action(**({"uid": uid} if uid else {}), audit=audit, question_key=question_key, description=description.strip(),
+                    owner_id=owner.id, due_date=due_date, status=status, created_at=created_at,
+                    created_by_id=created_by_id,
                     done_at=done_at, done_note=done_note, verified_by_id=verified_by.id if verified_by else None,
                     verified_at=verified_at, reopened_reason=reopened_reason)
     db.session.add(action)

@@ -6,14 +6,18 @@ immediate risk and whatever comes next build on it. Each such feature registers 
 
 - `context(audit)`: what the extension needs for this audit, or None when it has nothing to do
   with it (then nothing else of it is called for that audit);
-- `fields(context)`: form fields the audit form gains, {name: unbound WTForms field};
+- `fields(context)`: form fields the audit form gains, grouped by the question they follow on the
+  page: {question key or None (after the last section): {name: unbound WTForms field}};
 - `form_data(context)`: the saved values of those fields, for the first render of the form;
 - `read(form, context)`: what the user entered in them, handed to `check` and `after_save` (a
   service caller without a form passes the same thing in `save_audit(extensions={name: …})`);
-- `check(context, entered, audit=, actor=, submit=)`: (form field, message) for every reason the
-  save cannot go ahead, reported with the audit's own problems (nothing is written when any);
+- `check(context, entered, audit=, actor=, submit=, answers=)`: (form field, message) for every
+  reason the save cannot go ahead, reported with the audit's own problems (nothing is written
+  when any); `answers` are the answers being saved, as `save_audit` takes them;
 - `after_save(context, entered, saved)`: further writes once the audit is saved (`saved` is an
-  `AuditSaved`); may return a sentence to tell the user, or None;
+  `AuditSaved`); may return something to tell the user, or None: a sentence (said with the
+  save's confirmation), or (category, text) for a banner of its own (category "warning": what
+  the user must do now);
 - `question_template`: a template included on the audit form after each question (it sees
   `question`, `form` and the extension's context as `extension_context`), and `form_template`:
   one included after the last section.
@@ -28,14 +32,15 @@ from typing import Any
 class AuditSaved:
     """What a save changed: the audit, who saved it, whether it was a submission, the changed
     answers ({question key: {"from", "to"}}) and the changed overall fields ({name: [old, new]});
-    `notices` collects what the extensions want the user told."""
+    `notices` collects what the extensions want the user told, as (category, text): "info" is
+    said with the save's confirmation, any other category is a banner of its own."""
 
     audit: Any
     actor: Any
     submit: bool
     answers: dict = field(default_factory=dict)
     overall: dict = field(default_factory=dict)
-    notices: list[str] = field(default_factory=list)
+    notices: list[tuple[str, str]] = field(default_factory=list)
 
 
 def _nothing(*_args, **_kwargs):

@@ -1,5 +1,6 @@
 """Audits of case files and their answers."""
 
+import uuid
 from datetime import datetime
 
 import sqlalchemy as sa
@@ -15,10 +16,17 @@ from qa_app.rounds.models import AuditRound
 _submitted_sql = ", ".join(f"'{s}'" for s in sorted(s.value for s in SUBMITTED_STATES))
 
 
+def new_uid() -> str:
+    return uuid.uuid4().hex
+
+
 class Audit(Base):
     __tablename__ = "audits"
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    # Stable across services: the exchange workbook carries it, so an import recognises an audit
+    # it already holds whatever the workbook's round is called.
+    uid: Mapped[str] = mapped_column(sa.String(32), unique=True, default=new_uid)
     round_id: Mapped[int] = mapped_column(sa.ForeignKey("audit_rounds.id"), index=True)
     case_file_id: Mapped[int] = mapped_column(sa.ForeignKey("case_files.id"), index=True)
     template_version_id: Mapped[int] = mapped_column(sa.ForeignKey("template_versions.id"))
@@ -69,7 +77,8 @@ class Audit(Base):
         sa.CheckConstraint(f"status NOT IN ({_submitted_sql}) OR final_grade IS NOT NULL",
                            name="submitted_has_final_grade"),
         sa.CheckConstraint("NOT immediate_risk OR immediate_risk_reason <> ''", name="risk_has_reason"),
-        sa.CheckConstraint("sampled_by IN ('rule', 'hand')", name="known_sampled_by"),
+        # rule: the round's sample; hand: added by the QA lead; import: came with a results workbook.
+        sa.CheckConstraint("sampled_by IN ('rule', 'hand', 'import')", name="known_sampled_by"),
     )
 
     @property

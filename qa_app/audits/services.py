@@ -88,7 +88,7 @@ def save_audit(audit: Audit, *, actor, answers: dict[str, dict], overall_grade: 
     active = AUDIT_EXTENSIONS.active(audit)
     for extension, context in active:
         problems.extend(extension.check(context, entered.get(extension.name), audit=audit, actor=actor,
-                                        submit=submit))
+                                        submit=submit, answers=answers))
     if problems:
         raise ValidationFailed(problems)
 
@@ -118,7 +118,7 @@ def save_audit(audit: Audit, *, actor, answers: dict[str, dict], overall_grade: 
     for extension, context in active:
         notice = extension.after_save(context, entered.get(extension.name), saved)
         if notice:
-            saved.notices.append(notice)
+            saved.notices.append(notice if isinstance(notice, tuple) else ("info", notice))
     return saved
 
 
@@ -146,13 +146,15 @@ def set_final_grades(audit: Audit, *, overall: int | None, answers: Mapping[str,
 
 def record_submitted(*, round_, case_file, template_version, auditor, status: AuditStatus, overall_grade: int,
                      overall_summary: str, immediate_risk: bool, immediate_risk_reason: str, submitted_at,
-                     answers: dict[str, dict]) -> Audit:
+                     answers: dict[str, dict], sampled_by: str = "import", uid: str | None = None) -> Audit:
     """An audit submitted outside this service (a results workbook, the demo's past rounds), stored
     as the auditor left it: answers as `save_audit` takes them ({key: {"value", "evidence"}}),
     the auditor's grades as its final grades (a moderation recorded afterwards replaces them).
 
-    DomainError when `status` is not the status of a submitted audit, or the case file already
-    has an audit in the round; ValidationFailed when a flagged risk has no reason.
+    `uid` keeps the audit's identity from the service it came from (see Audit.uid).
+    DomainError when `status` is not the status of a submitted audit, the case file already has
+    an audit in the round, or an audit with that uid is already here; ValidationFailed when a
+    flagged risk has no reason.
     """
     if status not in SUBMITTED_STATES:
         raise DomainError(f"An audit that is {AuditStatus(status).label.lower()} has not been submitted.")
@@ -161,11 +163,13 @@ def record_submitted(*, round_, case_file, template_version, auditor, status: Au
     if round_.id is not None and case_file.id is not None and db.session.scalar(
             sa.select(Audit.id).where(Audit.round_id == round_.id, Audit.case_file_id == case_file.id)):
         raise DomainError(f"Case file {case_file.reference} already has an audit in round '{round_.name}'.")
-    audit = Audit(round=round_, case_file=case_file, template_version=template_version, auditor_id=auditor.id,
-                  status=status, overall_grade=overall_grade, overall_summary=(overall_summary or "").strip(),
+    if uid and db.session.scalar(sa.select(Audit.id).where(Audit.uid == uid)) is not None:
+        raise DomainError(f"The audit {uid} is already here.")
+    audit = Audit(**({"uid": uid} if uid else {}), round=round_, case_file=case_file,
+                  template_version=template_version, auditor_id=auditor.id, status=status, overall_grade=overall_grade, overall_summary=(overall_summary or "").strip(),
                   immediate_risk=bool(immediate_risk),
                   immediate_risk_reason=(immediate_risk_reason or "").strip() if immediate_risk else "",
-                  sampled_by="hand", created_at=submitted_at, started_at=submitted_at, updated_at=submitted_at,
+                  sampled_by=sampled_by, created_at=submitted_at, started_at=submitted_at, updated_at=submitted_at,
                   submitted_at=submitted_at)
     _store_answers(audit, template_version.template, answers)
     set_final_grades(audit, overall=overall_grade)
@@ -248,7 +252,8 @@ def form_data_from_audit(audit: Audit) -> dict:
 
 
 def differences(audit: Audit, typed: dict[str, dict]) -> list[tuple[str, str, str]]:
-    """(question, saved answer, typed answer) where what the user typed differs from the saved audit."""
+    """(question, saved answer, typed answer) where what the user typed differs from the saved
+    audit, both as a person reads them (see `display_value`)."""
     template = audit.template
     saved = audit.answer_map()
     result = []
@@ -256,22 +261,30 @@ def differences(audit: Audit, typed: dict[str, dict]) -> list[tuple[str, str, st
         answer = saved.get(question.key)
         saved_text = display_answer(template, question, answer)
         value = typed.get(question.key, {}).get("value")
-        typed_text = "" if value in EMPTY else (
-            template.scale.label(int(value)) if question.is_graded else _as_text(value))
+        typed_text = "" if value in EMPTY else display_value(
+            template, question, int(value) if question.is_graded else _as_text(value))
         if saved_text != typed_text:
             result.append((question.text, saved_text or "No answer", typed_text or "No answer"))
     return result
 
 
 def display_answer(template: AuditTemplate, question, answer: Answer | None) -> str:
-    """An answer as a person reads it: the grade's label, "Partly", a UK date …"""
+    """A stored answer as a person reads it (see `display_value`)."""
     if answer is None:
         return ""
+    return display_value(template, question, answer.grade if question.is_graded else answer.value)
+
+
+def display_value(template: AuditTemplate, question, value) -> str:
+    """An answer as a person reads it: the grade's label, "Partly", a UK date, a number as typed.
+    `value` is a grade (graded questions) or the stored text (the others)."""
+    if value in EMPTY:
+        return ""
     if question.is_graded:
-        return template.scale.label(answer.grade) if answer.grade is not None else ""
+        return template.scale.label(int(value))
     if question.type == "yes_partly_no":
-        return dict(YES_PARTLY_NO).get(answer.value, answer.value)
-    if question.type == "date" and answer.value:
-        day = date.fromisoformat(answer.value)
+        return dict(YES_PARTLY_NO).get(value, value)
+    if question.type == "date":
+        day = date.fromisoformat(value)
         return f"{day.day} {day:%B %Y}"
-    return answer.value
+    return value

@@ -4,7 +4,7 @@ from flask_login import current_user, login_required
 
 from qa_app.audits import services
 from qa_app.audits.extensions import AUDIT_EXTENSIONS
-from qa_app.audits.forms import answers_from_form, build_audit_form
+from qa_app.audits.forms import COUNT_FROM_PERCENT, MAX_TEXT, answers_from_form, build_audit_form
 from qa_app.audits.models import Audit
 from qa_app.audits.permissions import AUDITING_ROLES, can_edit_audit, can_view_audit
 from qa_app.audits.workflow import EDITABLE_STATES, AuditStatus
@@ -43,9 +43,10 @@ def _panels(audit: Audit):
 
 
 def _form(audit: Audit, extensions, **kwargs):
-    fields = {}
+    fields: dict = {}
     for extension, context in extensions:
-        fields.update(extension.fields(context))
+        for question_key, group in extension.fields(context).items():
+            fields.setdefault(question_key, {}).update(group)
     return build_audit_form(audit.template, extra_fields=fields, **kwargs)
 
 
@@ -71,8 +72,7 @@ def show(audit_id: int):
     for extension, context in extensions:
         data |= extension.form_data(context)
     form = _form(audit, extensions, formdata=None, data=data)
-    return render_template("audits/form.html", audit=audit, template=audit.template, form=form,
-                           extensions=extensions, panels=_panels(audit))
+    return _form_page(audit, form, extensions)
 
 
 def _save(audit: Audit):
@@ -80,20 +80,34 @@ def _save(audit: Audit):
     extensions = AUDIT_EXTENSIONS.active(audit)
     form = _form(audit, extensions)
     submit = request.form.get("action") == "submit"
-    result = commit_form(form, lambda: services.save_audit(
-        audit, actor=current_user, answers=answers_from_form(form, template),
-        overall_grade=form.overall_grade.data, overall_summary=form.overall_summary.data,
-        immediate_risk=form.immediate_risk.data, immediate_risk_reason=form.immediate_risk_reason.data,
-        expected_version=int(form.version.data or 0), submit=submit,
-        extensions={extension.name: extension.read(form, context) for extension, context in extensions},
-    ), fallback="overall_summary", concurrent=StaleEdit.__doc__)
+    attempted = []
+
+    def save(as_submission: bool):
+        attempted.append(as_submission)
+        return services.save_audit(
+            audit, actor=current_user, answers=answers_from_form(form, template),
+            overall_grade=form.overall_grade.data, overall_summary=form.overall_summary.data,
+            immediate_risk=form.immediate_risk.data, immediate_risk_reason=form.immediate_risk_reason.data,
+            expected_version=int(form.version.data or 0), submit=as_submission,
+            extensions={extension.name: extension.read(form, context) for extension, context in extensions})
+
+    result = commit_form(form, lambda: save(submit), fallback="overall_summary", concurrent=StaleEdit.__doc__)
     if result.ok:
-        notices = "".join(f" {notice}" for notice in result.value.notices)
+        said = _tell(result.value.notices)
         if submit:
-            flash(f"Audit of {audit.case_file.reference} submitted.{notices}", "success")
+            flash(f"Audit of {audit.case_file.reference} submitted.{said}", "success")
             return redirect(url_for("audits.mine"))
-        flash(f"Draft saved. You can come back to it at any time.{notices}", "success")
+        flash(f"Draft saved. You can come back to it at any time.{said}", "success")
         return redirect(url_for("audits.show", audit_id=audit.id))
+    draft_kept = None
+    if submit and attempted and not result.conflict:
+        # It cannot be submitted yet, but nothing typed is lost: keep it as a draft while the
+        # problems are shown (when the draft itself can be saved).
+        db.session.refresh(audit)
+        kept = commit_form(form, lambda: save(False), validate=False, fallback="overall_summary",
+                           concurrent=StaleEdit.__doc__)
+        if kept.ok:
+            draft_kept = _tell(kept.value.notices).strip() or True
     db.session.refresh(audit)
     extensions = AUDIT_EXTENSIONS.active(audit)  # reloaded: the rollback expired what they had read
     differences = []
@@ -101,6 +115,21 @@ def _save(audit: Audit):
         # Saving again is now a deliberate choice to replace the other person's answers.
         form.version.data = str(audit.version)
         differences = services.differences(audit, answers_from_form(form, template))
-    return render_template("audits/form.html", audit=audit, template=template, form=form,
-                           conflict=result.conflict, differences=differences, extensions=extensions,
-                           panels=_panels(audit)), result.status
+    elif draft_kept:
+        form.version.data = str(audit.version)
+    return _form_page(audit, form, extensions, conflict=result.conflict, differences=differences,
+                      draft_kept=draft_kept), result.status
+
+
+def _tell(notices) -> str:
+    """Flash the extensions' banners; return their sentences for the save's own confirmation."""
+    for category, text in notices:
+        if category != "info":
+            flash(text, category)
+    return "".join(f" {text}" for category, text in notices if category == "info")
+
+
+def _form_page(audit: Audit, form, extensions, **context):
+    return render_template("audits/form.html", audit=audit, template=audit.template, form=form,
+                           extensions=extensions, panels=_panels(audit), max_text=MAX_TEXT,
+                           count_from=COUNT_FROM_PERCENT, **context)

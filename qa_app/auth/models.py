@@ -57,6 +57,11 @@ class User(UserMixin, Base):
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
+    # An account made by a results import for an auditor, moderator or action owner the service
+    # did not know (the file it came from); merged later into the person's real account.
+    imported_from: Mapped[str] = mapped_column(sa.String(200), default="")
+    merged_into_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+
     team: Mapped[Team | None] = relationship()
     role_rows: Mapped[list["UserRole"]] = relationship(
         back_populates="user", cascade="all, delete-orphan", lazy="selectin"

@@ -75,6 +75,19 @@ def create_user(
     return user
 
 
+def create_imported_user(*, email: str, name: str, role: Role, source: str, actor: User | None = None) -> User:
+    """An account for someone a results import names by an email address nobody here has: inactive
+    (no sign-in), marked as imported from `source`, and never sharing a display name with another
+    account (the email is added to a name already in use, and stands in for a missing one), so
+    people are never confused with each other. Merge it into the person's own account later."""
+    name = " ".join((name or "").split())
+    taken = name and db.session.scalar(sa.select(User.id).where(sa.func.lower(User.display_name) == name.lower()))
+    display_name = email if not name else f"{name} ({email})" if taken else name
+    user = create_user(email=email, roles=[role], display_name=display_name[:120], active=False, actor=actor)
+    user.imported_from = source[:200]
+    return user
+
+
 def set_password(user: User, password: str, actor: User | None = None) -> None:
     """Store a new password (the policy is checked by the caller) and end the user's sessions,
     except the one the actor is using when they change their own."""

@@ -2,15 +2,14 @@
 escalations at the top of the home, audit and case pages, and the escalation raised when an
 auditor flags a child at immediate risk (an audit extension)."""
 
+from flask import current_app
+
 from qa_app.audits.extensions import AUDIT_EXTENSIONS, AuditExtension
-from qa_app.escalations import queries
+from qa_app.escalations import deadlines, queries
 from qa_app.escalations.permissions import AUTHORITY_ROLES
-from qa_app.escalations.services import raise_escalation
+from qa_app.escalations.services import raise_escalation, told_about
 from qa_app.history.services import record
 from qa_app.panels import AUDIT_PANELS, CASE_PANELS, HOME_PANELS, NAVIGATION
-
-RAISED_NOTICE = ("You flagged a child at immediate risk: an escalation has been raised, and the case's team "
-                 "manager, the moderators and the QA lead have been told and must acknowledge it.")
 
 
 def _home(user):
@@ -28,14 +27,30 @@ def _case(user, case_file):
     return {"escalations": escalations, "where": "case"} if escalations else None
 
 
-def _after_save(_context, _entered, saved) -> str | None:
-    """A child newly flagged at immediate risk is escalated at once, in a draft too."""
+def act_now(case_file) -> str:
+    """What the person who flagged the risk must do now, with the council's numbers."""
+    config = current_app.config
+    duty = f" on {config['DUTY_TEAM_PHONE']}" if config.get("DUTY_TEAM_PHONE") else ""
+    out_of_hours = (f" (out of hours: the emergency duty team on {config['OUT_OF_HOURS_PHONE']})"
+                    if config.get("OUT_OF_HOURS_PHONE") else "")
+    return (f"If the risk is current, act now: phone the team manager of {case_file.team.name}, or the duty / MASH "
+            f"team{duty}{out_of_hours}. If a child is in immediate danger, call 999.")
+
+
+def _after_save(_context, _entered, saved) -> tuple[str, str] | None:
+    """A child newly flagged at immediate risk is escalated at once, in a draft too; the auditor is
+    told what to do now and who has been told."""
     audit = saved.audit
     if not (audit.immediate_risk and "immediate_risk" in saved.overall):
         return None
     record(saved.actor, "audit.immediate_risk_flagged", audit, reason=audit.immediate_risk_reason)
-    raise_escalation(audit, actor=saved.actor, reason=audit.immediate_risk_reason)
-    return RAISED_NOTICE
+    escalation = raise_escalation(audit, actor=saved.actor, reason=audit.immediate_risk_reason)
+    told = [user.display_name for user in told_about(escalation)]
+    who = ("Told by email: " + ", ".join(told) + ".") if told else "Nobody else has authority for this case file."
+    return ("warning", f"You flagged a child at immediate risk on case file {audit.case_file.reference}.\n"
+                       f"{act_now(audit.case_file)}\n"
+                       f"An escalation has been raised. {who} Someone with authority for the case must acknowledge "
+                       f"it by {deadlines.describe(escalation.due_at)}.")
 
 
 RISK_ESCALATION = AuditExtension(name="escalation", context=lambda audit: audit, after_save=_after_save, order=20)

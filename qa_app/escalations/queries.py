@@ -28,11 +28,19 @@ def open_escalations_for(user) -> list[Escalation]:
 
 
 def recent_acknowledged_for(user, limit: int = 50) -> list[Escalation]:
+    """Acknowledged (outcome to record) and closed escalations the user has authority for, latest first."""
     if not user.active:
         return []
     return list(db.session.scalars(_for_user(
-        sa.select(Escalation).where(Escalation.status == EscalationStatus.ACKNOWLEDGED.value), user)
+        sa.select(Escalation).where(Escalation.status != EscalationStatus.RAISED.value), user)
         .order_by(Escalation.acknowledged_at.desc(), Escalation.id.desc()).limit(limit)))
+
+
+def raised_by(user, limit: int = 50) -> list[Escalation]:
+    """The escalations `user` raised, whatever their state, latest first."""
+    return list(db.session.scalars(
+        sa.select(Escalation).where(Escalation.raised_by_id == user.id)
+        .order_by(Escalation.raised_at.desc(), Escalation.id.desc()).limit(limit)))
 
 
 def escalations_of_audit(audit_id: int) -> list[Escalation]:

@@ -1,7 +1,9 @@
-"""The escalation's states: raised → acknowledged (by someone with authority for the case file).
+"""The escalation's states: raised → acknowledged → closed.
 
-Overdue is derived, never stored: an escalation still raised after the end of the next working
-day (England and Wales, in London time) after it was raised.
+Someone with authority for the case file acknowledges it, the same working day, recording the
+action taken; once they know what came of it (a strategy discussion held, a visit made, no
+further action and why …) they record the outcome, which closes it. Overdue is derived from the
+stored deadline: still raised after `Escalation.due_at`.
 """
 
 import enum
@@ -12,16 +14,27 @@ from qa_app.escalations.permissions import has_authority
 
 STATUS_LABELS = {
     EscalationStatus.RAISED: "Not yet acknowledged",
-    EscalationStatus.ACKNOWLEDGED: "Acknowledged",
+    EscalationStatus.ACKNOWLEDGED: "Acknowledged, outcome to record",
+    EscalationStatus.CLOSED: "Closed",
 }
 
 
 class EscalationEvent(enum.StrEnum):
     ACKNOWLEDGE = "acknowledge"
+    RECORD_OUTCOME = "record_outcome"
 
 
 TRANSITIONS: dict[tuple[EscalationStatus, EscalationEvent], EscalationStatus] = {
     (EscalationStatus.RAISED, EscalationEvent.ACKNOWLEDGE): EscalationStatus.ACKNOWLEDGED,
+    (EscalationStatus.ACKNOWLEDGED, EscalationEvent.RECORD_OUTCOME): EscalationStatus.CLOSED,
+}
+
+_REFUSALS = {
+    (EscalationStatus.ACKNOWLEDGED, EscalationEvent.ACKNOWLEDGE): "This escalation has already been acknowledged.",
+    (EscalationStatus.CLOSED, EscalationEvent.ACKNOWLEDGE): "This escalation has already been acknowledged.",
+    (EscalationStatus.RAISED, EscalationEvent.RECORD_OUTCOME):
+        "Acknowledge the escalation, with the action taken, before recording its outcome.",
+    (EscalationStatus.CLOSED, EscalationEvent.RECORD_OUTCOME): "This escalation's outcome is already recorded.",
 }
 
 
@@ -30,7 +43,7 @@ def next_status(status: str, event: EscalationEvent) -> EscalationStatus:
     try:
         return TRANSITIONS[(current, event)]
     except KeyError:
-        raise InvalidTransition("This escalation has already been acknowledged.") from None
+        raise InvalidTransition(_REFUSALS[(current, event)]) from None
 
 
 def allowed_actions(escalation: Escalation, user) -> frozenset[EscalationEvent]:

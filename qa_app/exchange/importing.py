@@ -6,20 +6,21 @@ This module only reads and checks the workbook; each record is stored by the ser
 its rules (cases, rounds, audits, moderation, actions), as if it had been entered here.
 """
 
+import re
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 
 import sqlalchemy as sa
 
 from qa_app.actions import services as actions
-from qa_app.actions.models import ActionStatus
+from qa_app.actions.models import Action, ActionStatus
 from qa_app.audit_forms.models import TemplateVersion
 from qa_app.audit_forms.schema import YES_PARTLY_NO, AuditTemplate
 from qa_app.audits import services as audits
 from qa_app.audits.models import Audit
 from qa_app.audits.workflow import AuditStatus
 from qa_app.auth.models import Role, User
-from qa_app.auth.services import create_user, normalise_email
+from qa_app.auth.services import create_imported_user, normalise_email
 from qa_app.cases import services as cases
 from qa_app.cases.models import CaseFile, parse_case_type
 from qa_app.db import utcnow
@@ -55,19 +56,57 @@ class ImportSummary:
     rounds_created: list[str] = field(default_factory=list)
     cases_created: int = 0
     users_created: list[str] = field(default_factory=list)
+    audits_held: int = 0           # already here (found by their Audit UID), left as they are
+    actions_held: int = 0
 
     def lines(self) -> list[str]:
         lines = [f"imported {self.audits} audit(s) with {self.answers} answer(s) and {self.actions} action(s); "
                  f"{self.cases_created} case file(s) and {len(self.rounds_created)} round(s) created"]
+        if self.audits_held or self.actions_held:
+            lines.append(f"already here and left as they are: {self.audits_held} audit(s) and "
+                         f"{self.actions_held} action(s), recognised by their Audit UID and Action UID")
         if self.users_created:
-            lines.append("These users were unknown and have been created inactive (no sign-in until an "
-                         "administrator activates them): " + ", ".join(self.users_created))
+            lines.append("These email addresses belong to nobody here, so accounts were made for them, inactive (no "
+                         "sign-in) and marked as imported; merge each into the person's own account with "
+                         "`users merge`, or activate it: " + ", ".join(self.users_created))
         return lines
 
 
-class _Problems(list):
+class _Problems:
+    """Every problem found, each cause said once: the same message in the same column of one
+    sheet lists all the rows it affects."""
+
+    def __init__(self):
+        self._general: list[str] = []
+        self._by_cause: dict[tuple[str, str, str], list[int]] = {}
+        self.reported = 0   # every problem found, a cause seen in many rows counted for each
+
+    def append(self, message: str) -> None:
+        self._general.append(message)
+        self.reported += 1
+
     def at(self, sheet: str, row: int, column: str, message: str) -> None:
-        self.append(f"{sheet}, row {row}, column '{column}': {message}")
+        self._by_cause.setdefault((sheet, column, message), []).append(row)
+        self.reported += 1
+
+    def __len__(self) -> int:
+        return len(self._general) + len(self._by_cause)
+
+    def __bool__(self) -> bool:
+        return len(self) > 0
+
+    def lines(self) -> list[str]:
+        return self._general + [f"{sheet}, {_rows(rows)}, column '{column}': {message}"
+                                for (sheet, column, message), rows in self._by_cause.items()]
+
+
+def _rows(rows: list[int], shown: int = 12) -> str:
+    """"row 4", "rows 4, 9 and 12", "rows 4, 5, 6 … and 30 more (42 rows)"."""
+    if len(rows) == 1:
+        return f"row {rows[0]}"
+    if len(rows) <= shown:
+        return "rows " + ", ".join(str(r) for r in rows[:-1]) + f" and {rows[-1]}"
+    return "rows " + ", ".join(str(r) for r in rows[:shown]) + f" … and {len(rows) - shown} more ({len(rows)} rows)"
 
 
 STEPS = ("Reading the workbook", "Checking every row", "Saving")
@@ -93,17 +132,22 @@ def import_results(data: bytes, filename: str, *, actor, limits: Limits = IMPORT
             if column not in table.headers:
                 problems.append(f"{sheet}: the column '{column}' is missing.")
     if problems:
-        raise ResultsRejected(problems)
+        raise ResultsRejected(problems.lines())
 
     progress(STEPS[1])
-    plans = _plan_audits(audits_table.rows, problems)
-    _plan_answers(answers_table.rows, plans, problems)
+    failed: dict[str, int] = {}
+    plans = _plan_audits(audits_table.rows, problems, failed)
+    _plan_answers(answers_table.rows, plans, problems, failed)
     if "Actions" in tables:
-        _plan_actions(tables["Actions"].rows, plans, problems)
+        _plan_actions(tables["Actions"].rows, plans, problems, failed)
     if not plans and not problems:
         problems.append("Audits: the sheet has no audits.")
     if problems:
-        raise ResultsRejected(problems)
+        raise ResultsRejected(problems.lines())
+    if all(plan.held is not None for plan in plans.values()) and not any(
+            action["uid"] not in _held_action_uids(plans) for plan in plans.values() for action in plan.actions):
+        raise ResultsRejected([f"Nothing to import: all {len(plans)} audit(s) in the workbook, and their actions, "
+                               "are already here (recognised by their Audit UID), whatever the round is called."])
     progress(STEPS[2])
     return _write(plans, actor=actor, filename=filename)
 
@@ -133,17 +177,24 @@ class _AuditPlan:
     selected_because: str = ""
     round_started: date | None = None
     round_due: date | None = None
+    uid: str = ""
+    held: Audit | None = None      # this audit is already here (same Audit UID): it is left as it is
     answers: dict[str, dict] = field(default_factory=dict)
     actions: list[dict] = field(default_factory=list)
 
 
-def _plan_audits(rows, problems: _Problems) -> dict[str, _AuditPlan]:
+_UID = re.compile(r"^[0-9a-f]{32}$")
+
+
+def _plan_audits(rows, problems: _Problems, failed: dict[str, int]) -> dict[str, _AuditPlan]:
+    """The audits of the Audits sheet that are good; `failed` gets the Audit ID and row of those
+    that are not (their answers and actions are then not checked one by one)."""
     plans: dict[str, _AuditPlan] = {}
     versions: dict[tuple[str, str], TemplateVersion | None] = {}
     seen_round_case: dict[tuple[str, str], int] = {}
     for raw in rows:
         v, n = raw.values, raw.number
-        bad = len(problems)
+        bad = problems.reported
         source_id = _text(v.get("Audit ID"))
         if not source_id:
             problems.at("Audits", n, "Audit ID", "is empty")
@@ -193,7 +244,14 @@ def _plan_audits(rows, problems: _Problems) -> dict[str, _AuditPlan]:
         risk_reason = read_text(v.get("Immediate risk reason")).strip()
         if risk and not risk_reason:
             risk_reason = "Flagged in an imported audit (no reason recorded)."
-        if len(problems) > bad or version is None:
+        uid = _text(v.get("Audit UID")).lower()
+        if uid and not _UID.match(uid):
+            problems.at("Audits", n, "Audit UID", "must be 32 letters a–f and digits, as the export writes it")
+        elif uid and uid in {plan.uid for plan in plans.values()}:
+            problems.at("Audits", n, "Audit UID", f"{uid} appears twice")
+        if problems.reported > bad or version is None:
+            if source_id:
+                failed.setdefault(source_id, n)
             continue
         plans[source_id] = _AuditPlan(
             row=n, source_id=source_id, round_name=round_name, version=version, reference=reference,
@@ -205,10 +263,20 @@ def _plan_audits(rows, problems: _Problems) -> dict[str, _AuditPlan]:
             moderated_at=_datetime(v.get("Moderated on"), problems, "Audits", n, "Moderated on"),
             moderated_grade=moderated_grade, rationale=read_text(v.get("Moderator rationale")).strip(),
             selected_because=because,
-            round_started=_date(v.get("Round started on")), round_due=_date(v.get("Round due date")),
+            round_started=_date(v.get("Round started on")), round_due=_date(v.get("Round due date")), uid=uid,
         )
+    _find_held(plans)
     _check_cases(plans, problems)
     return plans
+
+
+def _find_held(plans: dict[str, _AuditPlan]) -> None:
+    """Mark the audits already here: an Audit UID this service knows."""
+    by_uid = {plan.uid: plan for plan in plans.values() if plan.uid}
+    uids = sorted(by_uid)
+    for start in range(0, len(uids), 500):
+        for audit in db.session.scalars(sa.select(Audit).where(Audit.uid.in_(uids[start:start + 500]))):
+            by_uid[audit.uid].held = audit
 
 
 def _check_cases(plans: dict[str, _AuditPlan], problems: _Problems) -> None:
@@ -218,23 +286,34 @@ def _check_cases(plans: dict[str, _AuditPlan], problems: _Problems) -> None:
         chunk = sorted(references)[start:start + 500]
         existing.update(db.session.scalars(sa.select(CaseFile.reference).where(CaseFile.reference.in_(chunk))))
     for plan in plans.values():
-        if plan.reference not in existing and (not plan.case_type or not plan.team):
+        if plan.held is None and plan.reference not in existing and (not plan.case_type or not plan.team):
             problems.at("Audits", plan.row, "Case type", f"case file {plan.reference} is new here, so its "
                         "'Case type' and 'Team' are needed")
     rounds = {name: round_ for name, round_ in db.session.execute(
         sa.select(AuditRound.name, AuditRound).where(AuditRound.name.in_({p.round_name for p in plans.values()})))}
     for plan in plans.values():
         round_ = rounds.get(plan.round_name)
-        if round_ is not None and round_.template_version.key != plan.version.key:
+        if plan.held is None and round_ is not None and round_.template_version.key != plan.version.key:
             problems.at("Audits", plan.row, "Round", f"round '{plan.round_name}' exists here with another template")
 
 
-def _plan_answers(rows, plans: dict[str, _AuditPlan], problems: _Problems) -> None:
+def _not_checked(sheet: str, rows: dict[str, list[int]], failed: dict[str, int], problems: _Problems) -> None:
+    """Say once, per audit with problems, which rows of `sheet` belong to it and were not checked."""
+    for source_id, numbers in rows.items():
+        problems.append(f"{sheet}, {_rows(numbers)}: not checked, because their audit (Audit ID {source_id}, "
+                        f"Audits row {failed[source_id]}) has the problems above")
+
+
+def _plan_answers(rows, plans: dict[str, _AuditPlan], problems: _Problems, failed: dict[str, int]) -> None:
     choices_of = {}
+    unchecked: dict[str, list[int]] = {}
     for raw in rows:
         v, n = raw.values, raw.number
         source_id = _text(v.get("Audit ID"))
         plan = plans.get(source_id)
+        if plan is None and source_id in failed:
+            unchecked.setdefault(source_id, []).append(n)
+            continue
         if plan is None:
             problems.at("Answers", n, "Audit ID", f"'{source_id}' is not an audit of the Audits sheet"
                         " (or that audit has problems)")
@@ -255,17 +334,22 @@ def _plan_answers(rows, plans: dict[str, _AuditPlan], problems: _Problems) -> No
             if question.is_graded else None
         plan.answers[key] = {"value": value, "evidence": read_text(v.get("Evidence")).strip(),
                              "moderated": moderated, "rationale": read_text(v.get("Moderator rationale")).strip()}
+    _not_checked("Answers", unchecked, failed, problems)
 
 
 _ACTION_STATUSES = {status.value: status for status in ActionStatus}
 
 
-def _plan_actions(rows, plans: dict[str, "_AuditPlan"], problems: "_Problems") -> None:
+def _plan_actions(rows, plans: dict[str, "_AuditPlan"], problems: "_Problems", failed: dict[str, int]) -> None:
     """The optional Actions sheet: actions are attached to the audits of the Audits sheet."""
+    unchecked: dict[str, list[int]] = {}
     for raw in rows:
         v, n = raw.values, raw.number
-        bad = len(problems)
+        bad = problems.reported
         plan = plans.get(_text(v.get("Audit ID")))
+        if plan is None and _text(v.get("Audit ID")) in failed:
+            unchecked.setdefault(_text(v.get("Audit ID")), []).append(n)
+            continue
         if plan is None:
             problems.at("Actions", n, "Audit ID", f"'{_text(v.get('Audit ID'))}' is not an audit of the Audits sheet"
                         " (or that audit has problems)")
@@ -290,17 +374,30 @@ def _plan_actions(rows, plans: dict[str, "_AuditPlan"], problems: "_Problems") -
             problems.at("Actions", n, "Status", "must be Open, Done, Verified or Reopened")
         done_at = _datetime(v.get("Done on"), problems, "Actions", n, "Done on")
         verifier = normalise_email(_text(v.get("Verified by")))
+        uid = _text(v.get("Action UID")).lower()
+        if uid and not _UID.match(uid):
+            problems.at("Actions", n, "Action UID", "must be 32 letters a–f and digits, as the export writes it")
         if status == "verified" and "@" not in verifier:
             problems.at("Actions", n, "Verified by", "a verified action needs the verifier's email address")
-        if len(problems) > bad:
+        if problems.reported > bad:
             continue
         plan.actions.append({
             "question_key": key, "description": description, "owner": owner, "due_date": due, "status": status,
             "done_at": done_at or (plan.submitted_at if status in ("done", "verified") else None),
             "done_note": read_text(v.get("What was done")).strip(), "verifier": verifier if "@" in verifier else "",
             "verified_at": _datetime(v.get("Verified on"), problems, "Actions", n, "Verified on"),
-            "reopened_reason": read_text(v.get("Reopened because")).strip(),
+            "reopened_reason": read_text(v.get("Reopened because")).strip(), "uid": uid,
         })
+    _not_checked("Actions", unchecked, failed, problems)
+
+
+def _held_action_uids(plans: dict[str, "_AuditPlan"]) -> set[str]:
+    """The Action UIDs of the workbook this service already holds."""
+    uids = sorted({action["uid"] for plan in plans.values() for action in plan.actions if action["uid"]})
+    held: set[str] = set()
+    for start in range(0, len(uids), 500):
+        held.update(db.session.scalars(sa.select(Action.uid).where(Action.uid.in_(uids[start:start + 500]))))
+    return held
 
 
 def _answer_value(question, raw, template, problems, n, _cache):
@@ -339,31 +436,57 @@ def _write(plans: dict[str, _AuditPlan], *, actor, filename: str) -> ImportSumma
     users: dict[str, User] = {}
 
     def user_for(email: str, name: str, role: Role) -> User:
+        """The account with this email address (matched by email only), or a new, inactive one
+        marked as imported, whose name is never another account's."""
         if email in users:
             return users[email]
         user = db.session.scalar(sa.select(User).where(User.email == email))
         if user is None:
-            user = create_user(email=email, roles=[role], display_name=name or None, active=False, actor=actor)
+            user = create_imported_user(email=email, name=name, role=role, source=filename, actor=actor)
             summary.users_created.append(email)
         users[email] = user
         return user
 
     round_of: dict[str, AuditRound] = {}
+    held_actions = _held_action_uids(plans)
     for plan in sorted(plans.values(), key=lambda p: p.row):
         try:
-            _write_audit(plan, round_of, user_for, summary, actor=actor, filename=filename)
+            _write_audit(plan, round_of, user_for, summary, held_actions, actor=actor, filename=filename)
         except ResultsRejected:
             raise
         except DomainError as error:
             raise ResultsRejected([f"Audits, row {plan.row}: {error.message}"]) from None
     db.session.flush()
     record(actor, "results.imported", None, filename=filename[:200], audits=summary.audits,
-           rounds_created=summary.rounds_created, users_created=summary.users_created)
+           rounds_created=summary.rounds_created, users_created=summary.users_created,
+           audits_held=summary.audits_held, actions_held=summary.actions_held)
     return summary
 
 
-def _write_audit(plan: _AuditPlan, round_of: dict[str, AuditRound], user_for, summary: ImportSummary, *,
-                 actor, filename: str) -> None:
+def _write_audit(plan: _AuditPlan, round_of: dict[str, AuditRound], user_for, summary: ImportSummary,
+                 held_actions: set[str], *, actor, filename: str) -> None:
+    if plan.held is not None:
+        audit = plan.held       # already here: left as it is; only actions it does not have yet are added
+        summary.audits_held += 1
+    else:
+        audit = _new_audit(plan, round_of, user_for, summary, actor=actor, filename=filename)
+    for planned in plan.actions:
+        if planned["uid"] and planned["uid"] in held_actions:
+            summary.actions_held += 1
+            continue
+        verifier = user_for(planned["verifier"], "", Role.AUDITOR) if planned["verifier"] else None
+        actions.record_existing(
+            audit, question_key=planned["question_key"], description=planned["description"],
+            owner=user_for(planned["owner"], "", Role.PRACTITIONER), due_date=planned["due_date"],
+            status=planned["status"], created_at=plan.submitted_at, created_by_id=getattr(actor, "id", None),
+            done_at=planned["done_at"], done_note=planned["done_note"], verified_by=verifier,
+            verified_at=planned["verified_at"] or (planned["done_at"] if verifier else None),
+            reopened_reason=planned["reopened_reason"], uid=planned["uid"] or None)
+        summary.actions += 1
+
+
+def _new_audit(plan: _AuditPlan, round_of: dict[str, AuditRound], user_for, summary: ImportSummary, *,
+               actor, filename: str) -> Audit:
     round_ = round_of.get(plan.round_name) or db.session.scalar(
         sa.select(AuditRound).where(AuditRound.name == plan.round_name))
     if round_ is None:
@@ -385,7 +508,8 @@ def _write_audit(plan: _AuditPlan, round_of: dict[str, AuditRound], user_for, su
         auditor=user_for(plan.auditor_email, plan.auditor_name, Role.AUDITOR), status=plan.status,
         overall_grade=plan.auditor_grade, overall_summary=plan.summary, immediate_risk=plan.immediate_risk,
         immediate_risk_reason=plan.risk_reason, submitted_at=plan.submitted_at,
-        answers={key: {"value": a["value"], "evidence": a["evidence"]} for key, a in plan.answers.items()})
+        answers={key: {"value": a["value"], "evidence": a["evidence"]} for key, a in plan.answers.items()},
+        sampled_by="import", uid=plan.uid or None)
     summary.answers += sum(1 for a in plan.answers.values() if a["value"] is not None or a["evidence"])
     if plan.moderated_grade is not None:
         moderation.record_completed(
@@ -394,17 +518,8 @@ def _write_audit(plan: _AuditPlan, round_of: dict[str, AuditRound], user_for, su
             answers={key: (a["moderated"], a["rationale"]) for key, a in plan.answers.items()
                      if a["moderated"] is not None},
             selected_because=plan.selected_because, completed_at=plan.moderated_at or plan.submitted_at)
-    for planned in plan.actions:
-        verifier = user_for(planned["verifier"], "", Role.AUDITOR) if planned["verifier"] else None
-        actions.record_existing(
-            audit, question_key=planned["question_key"], description=planned["description"],
-            owner=user_for(planned["owner"], "", Role.PRACTITIONER), due_date=planned["due_date"],
-            status=planned["status"], created_at=plan.submitted_at, created_by_id=getattr(actor, "id", None),
-            done_at=planned["done_at"], done_note=planned["done_note"], verified_by=verifier,
-            verified_at=planned["verified_at"] or (planned["done_at"] if verifier else None),
-            reopened_reason=planned["reopened_reason"])
-        summary.actions += 1
     summary.audits += 1
+    return audit
 
 
 def _find_version(key: str, label: str) -> TemplateVersion | None:

@@ -30,6 +30,8 @@ AUDIT_HEADERS = [
     # Beyond the fixed columns: what an import needs to rebuild the audit faithfully.
     "Immediate risk reason", "Overall summary", "Auditor name", "Moderator name", "Selected for moderation because",
     "Round started on", "Round due date", "Template title",
+    # Format 1.1: the audit's identity in any service, so an import never duplicates what it holds.
+    "Audit UID",
 ]
 ANSWER_HEADERS = [
     "Audit ID", "Section", "Question key", "Question", "Themes", "Auditor answer", "Moderated answer", "Evidence",
@@ -38,6 +40,7 @@ ANSWER_HEADERS = [
 ACTION_HEADERS = [
     "Action ID", "Audit ID", "Case reference", "Question key", "What must change", "Owner", "Due date", "Status",
     "Overdue", "Done on", "What was done", "Verified by", "Verified on", "Reopened because",
+    "Action UID",
 ]
 CHALLENGE_HEADERS = [
     "Challenge ID", "Case reference", "Team", "Category", "Raised on", "Raised by", "Current stage", "Status",
@@ -110,7 +113,7 @@ def audit_rows(filters: ReportFilter) -> Iterator[list]:
             moderation.overall_rationale, Audit.immediate_risk, Audit.status, Audit.immediate_risk_reason,
             Audit.overall_summary, auditor.display_name, moderator.display_name, moderation.selected_because,
             AuditRound.created_at, AuditRound.due_date, TemplateVersion.title, Audit.template_version_id,
-            moderation.status, Audit.final_grade,
+            moderation.status, Audit.final_grade, Audit.uid,
         )
         .join(scope, scope.c.audit_id == Audit.id)
         .join(AuditRound, AuditRound.id == Audit.round_id)
@@ -126,7 +129,7 @@ def audit_rows(filters: ReportFilter) -> Iterator[list]:
         (audit_id, round_name, key, version, reference, case_type, team, auditor_email, submitted_at,
          auditor_grade, moderator_email, moderated_at, moderated_grade, outcome, rationale, risk, status,
          risk_reason, summary, auditor_name, moderator_name, because, round_started, round_due, title,
-         version_id, moderation_status, final) = row
+         version_id, moderation_status, final, uid) = row
         completed = moderation_status == ModerationStatus.COMPLETED
         yield [
             audit_id, round_name, key, version, reference, CASE_TYPE_LABELS[CaseType(case_type)], team,
@@ -136,7 +139,7 @@ def audit_rows(filters: ReportFilter) -> Iterator[list]:
             labels.get((version_id, final), ""), ModerationOutcome(outcome).label if completed and outcome else "",
             rationale or "" if completed else "", YES_NO[bool(risk)], status.replace("_", " ").capitalize(),
             risk_reason or "", summary or "", auditor_name or "", moderator_name or "", because or "",
-            round_started.date() if round_started else None, round_due, title,
+            round_started.date() if round_started else None, round_due, title, uid,
         ]
 
 
@@ -208,6 +211,7 @@ def action_rows(filters: ReportFilter, today: date) -> Iterator[list]:
             action.id, action.audit_id, reference, action.question_key or "", action.description, owner_email,
             action.due_date, action.status.capitalize(), YES_NO[open_ and action.due_date < today],
             action.done_at, action.done_note, verifier_email or "", action.verified_at, action.reopened_reason,
+            action.uid,
         ]
 
 

@@ -9,7 +9,7 @@ from flask_login import current_user
 
 from qa_app.auth.models import Role
 from qa_app.auth.permissions import roles_required
-from qa_app.exchange.export import write_exchange_workbook
+from qa_app.exchange.export import file_name, write_exchange_workbook
 from qa_app.exchange.forms import ResultsImportForm
 from qa_app.exchange.importing import ResultsRejected, import_results
 from qa_app.extensions import db
@@ -32,7 +32,12 @@ def export():
     record(current_user, "export.downloaded", None, filters=filters.describe())
     db.session.commit()
     spool.seek(0)
-    response = send_file(spool, as_attachment=True, download_name=f"qa-results-{date.today():%Y-%m-%d}.xlsx",
+    names = dict(form.rounds.choices)
+    download = file_name(rounds=[names[r] for r in filters.round_ids if r in names],
+                         team=dict(form.team.choices).get(filters.team_id) if filters.team_id else None,
+                         case_type=dict(form.case_type.choices).get(filters.case_type) if filters.case_type else None,
+                         date_from=filters.date_from, date_to=filters.date_to, today=date.today())
+    response = send_file(spool, as_attachment=True, download_name=download,
                          mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
     response.call_on_close(spool.close)
     return response

@@ -17,7 +17,7 @@ from openpyxl.utils import get_column_letter
 from qa_app.audit_forms.schema import THEME_LABELS
 from qa_app.exchange.cells import cell, row_cells
 
-FORMAT_VERSION = "1.0"
+FORMAT_VERSION = "1.1"
 Progress = Callable[[str, int], None]
 
 

@@ -20,7 +20,8 @@ from qa_app.moderation.selection import ModerationRule, SelectionReason
 from qa_app.moderation.services import grade_field, rationale_field
 from qa_app.moderation.versions import changes_between
 from qa_app.moderation.workflow import (
-    ModerationEvent, ModerationOutcome, ModerationStatus, allowed_actions, next_moderation_status,
+    STAGE_LABELS, ModerationEvent, ModerationOutcome, ModerationStatus, allowed_actions, next_moderation_status,
+    stage,
 )
 from qa_app.rounds.models import AuditRound
 from qa_app.writes import commit_form
@@ -33,6 +34,13 @@ bp = Blueprint("moderation", __name__, url_prefix="/moderation")
 @bp.app_template_global("moderation_status_label")
 def moderation_status_label(status: str) -> str:
     return ModerationStatus(status).label
+
+
+@bp.app_template_global("moderation_stage")
+def moderation_stage(moderation: Moderation) -> dict:
+    """The state a page shows: {"key": …, "label": …} (see moderation.workflow.stage)."""
+    key = stage(moderation)
+    return {"key": key, "label": STAGE_LABELS[key]}
 
 
 @bp.app_template_global("moderation_outcome_label")

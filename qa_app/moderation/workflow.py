@@ -168,6 +168,20 @@ def awaiting_moderator(status: str, audit_status: str) -> bool:
         status == ModerationStatus.RETURNED and audit_status == AuditStatus.RESUBMITTED)
 
 
+# What the pages call a moderation's state: its status, except that a returned audit the auditor
+# has corrected and submitted again is waiting for the moderator, not the auditor.
+RESUBMITTED = "resubmitted"
+STAGE_LABELS = {**{status.value: label for status, label in STATUS_LABELS.items()},
+                RESUBMITTED: "Resubmitted, to complete"}
+
+
+def stage(moderation) -> str:
+    """The moderation's state as people read it: its status, or "resubmitted" (see STAGE_LABELS)."""
+    if moderation.status == ModerationStatus.RETURNED and moderation.audit.status == AuditStatus.RESUBMITTED:
+        return RESUBMITTED
+    return ModerationStatus(moderation.status).value
+
+
 def allowed_actions(moderation, user) -> frozenset[str]:
     """What `user` may do with `moderation` now: the buttons and links a page shows.
 

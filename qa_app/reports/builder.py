@@ -131,7 +131,7 @@ def _trend(audits, answers, look) -> list[dict]:
         if grade is not None:
             for theme in look.themes.get((group.version_id, group.question_key), ()):
                 _add(themes[group.round_id], theme, grade, group.n)
-    ordered = sorted(overall, key=lambda rid: (look.rounds[rid][1], rid))
+    ordered = sorted(overall, key=look.round_order)
     return [{"round": look.rounds[rid][0], "audits": overall[rid].answers,
              "percent_inadequate": overall[rid].percent_inadequate,
              "percent_good_or_better": overall[rid].percent_good_or_better,

@@ -7,6 +7,7 @@ from markupsafe import Markup, escape
 # GOV.UK colours, best grade first; each bar segment also carries its number as text.
 GRADE_COLOURS = ["#00703c", "#1d70b8", "#f47738", "#d4351c", "#4c2c92", "#505a5f"]
 TEXT_ON = ["#ffffff", "#ffffff", "#0b0c0c", "#ffffff", "#ffffff", "#ffffff"]
+CHARACTER_WIDTH = 6.5   # the average width of a character at font-size 12, in the SVG's units
 
 
 def stacked_bars(rows: dict[str, dict[str, int]], title: str, labels: dict[str, str] | None = None) -> Markup:
@@ -81,10 +82,16 @@ def trend_lines(points: list[dict], title: str) -> Markup:
             parts.append(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="4" fill="{colour}"/>'
                          f'<text x="{x:.1f}" y="{y - 8:.1f}" font-size="12" text-anchor="middle">'
                          f'{"" if value is None else f"{value:g}%"}</text>')
+    # Round names under their points: on two staggered lines when the points are close, each cut
+    # to the room it has, so no two names overlap (the full names are in the table below).
+    staggered = step < 150 and len(points) > 1
+    room = (2 * step if staggered else max(step, 150)) if len(points) > 1 else inner_w
+    characters = max(6, min(22, int(room / CHARACTER_WIDTH) - 1))
     for index, point in enumerate(points):
         x, _ = xy(index, 0)
-        parts.append(f'<text x="{x:.1f}" y="{height - bottom + 20}" font-size="12" text-anchor="middle">'
-                     f'{escape(_short(point["round"], 22))}</text>')
+        y = height - bottom + 20 + (16 if staggered and index % 2 else 0)
+        parts.append(f'<text x="{x:.1f}" y="{y}" font-size="12" text-anchor="middle">'
+                     f'{escape(_short(point["round"], characters))}</text>')
     legend_y = height - 18
     parts.append(f'<line x1="{left}" x2="{left + 30}" y1="{legend_y}" y2="{legend_y}" stroke="#00703c" '
                  f'stroke-width="3"/><text x="{left + 36}" y="{legend_y + 4}" font-size="13">Good or better '

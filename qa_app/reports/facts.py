@@ -10,6 +10,7 @@ from datetime import datetime
 import sqlalchemy as sa
 
 from qa_app.audit_forms.models import QuestionTheme, TemplateGrade, TemplateQuestion, TemplateVersion
+from qa_app.audits.models import Audit
 from qa_app.auth.models import Team, User
 from qa_app.extensions import db
 from qa_app.reports.queries import ReportFilter, answer_scope, audit_scope
@@ -57,7 +58,14 @@ class Lookups:
     questions: dict[tuple[int, str], tuple[str, str]] = field(default_factory=dict)  # → (template key, text)
     teams: dict[int, str] = field(default_factory=dict)
     rounds: dict[int, tuple[str, datetime]] = field(default_factory=dict)
+    # When each round's audits began to be submitted: rounds are ordered in time by this (an
+    # imported round is created long after its audits were done).
+    round_dates: dict[int, datetime] = field(default_factory=dict)
     people: dict[int, str] = field(default_factory=dict)
+
+    def round_order(self, round_id: int) -> tuple:
+        """Rounds in time order: by their first submitted audit, else when they were created."""
+        return (self.round_dates.get(round_id) or self.rounds[round_id][1], round_id)
 
     def labels(self, version_ids) -> list[str]:
         """Every grade label of these versions' scales, best first."""
@@ -101,5 +109,8 @@ def lookups() -> Lookups:
     result.teams = dict(db.session.execute(sa.select(Team.id, Team.name)).all())
     result.rounds = {rid: (name, created) for rid, name, created in db.session.execute(
         sa.select(AuditRound.id, AuditRound.name, AuditRound.created_at))}
+    result.round_dates = dict(db.session.execute(
+        sa.select(Audit.round_id, sa.func.min(Audit.submitted_at)).where(Audit.submitted_at.is_not(None))
+        .group_by(Audit.round_id)).all())
     result.people = dict(db.session.execute(sa.select(User.id, User.display_name)).all())
     return result

@@ -24,10 +24,12 @@ def verify_field(action_id: int) -> str:
     return f"verify_{action_id}"
 
 
-def review_fields(context: ReviewContext) -> dict[str, Field]:
-    """Per item: is the improvement in place, and the evidence; per done action: verify it."""
-    fields: dict[str, Field] = {}
+def review_fields(context: ReviewContext) -> dict[str, dict[str, Field]]:
+    """Per item, after its question: is the improvement in place, and the evidence; per done
+    action: verify it. Grouped by question key (see audits.extensions)."""
+    grouped: dict[str, dict[str, Field]] = {}
     for item in context.items:
+        fields = grouped.setdefault(item.key, {})
         fields[check_field(item.key)] = RadioField(
             "Is the improvement in place?", widget=GovRadioInput(), choices=list(IN_PLACE),
             validators=[Optional()])
@@ -38,7 +40,7 @@ def review_fields(context: ReviewContext) -> dict[str, Field]:
             if action.status == ActionStatus.DONE:
                 fields[verify_field(action.id)] = BooleanField(
                     f"Verify this action: {action.description[:120]}", widget=GovCheckboxInput())
-    return fields
+    return grouped
 
 
 def review_form_data(context: ReviewContext) -> dict:

@@ -28,10 +28,10 @@ def _read(form, context) -> dict:
             "verify_action_ids": forms.verify_ids_from_form(form, context)}
 
 
-def _check(context, entered, *, audit, actor, submit) -> list[tuple[str, str]]:
+def _check(context, entered, *, audit, actor, submit, answers) -> list[tuple[str, str]]:
     entered = entered or {}
     verify = list(entered.get("verify_action_ids", ())) if submit else []
-    return services.check_problems(context, entered.get("checks", {}), verify, actor, submit)
+    return services.check_problems(context, entered.get("checks", {}), verify, actor, submit, answers=answers)
 
 
 def _after_save(context, entered, saved) -> None:

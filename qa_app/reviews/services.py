@@ -189,14 +189,18 @@ def review_context(audit: Audit) -> ReviewContext | None:
 
 
 def check_problems(context: ReviewContext, checks: dict[str, dict], verify_action_ids: Iterable[int],
-                   actor, submit: bool) -> list[tuple[str, str]]:
+                   actor, submit: bool, answers: dict[str, dict] | None = None) -> list[tuple[str, str]]:
     """Why the checks cannot be saved or submitted, as (form field, message).
 
-    On submit every item needs yes / partly / no, and partly or no needs evidence. An action can be
-    verified only on submit, when it is done, its question's improvement is in place ("yes"), and
-    the actor may verify it.
+    On submit every item needs yes / partly / no, and partly or no needs evidence. "Yes" while the
+    review grades the same question as still needing to improve (`answers`, the review audit's
+    own answers being submitted) needs evidence saying why. An action can be verified only on
+    submit, when it is done, its question's improvement is in place ("yes"), and the actor may
+    verify it.
     """
     problems = []
+    scale = context.audit.template.scale
+    graded_now = {q.key for q in context.audit.template.questions() if q.is_graded}
     for item in context.items:
         given = checks.get(item.key, {})
         in_place = given.get("in_place") or None
@@ -209,6 +213,12 @@ def check_problems(context: ReviewContext, checks: dict[str, dict], verify_actio
             problems.append((f"rce_{item.key}",
                              f"Give the evidence that the improvement is {'only partly' if in_place == 'partly' else 'not'} "
                              f"in place: {item.question.text}"))
+        elif submit and in_place == "yes" and not evidence and item.key in graded_now:
+            regrade = (answers or {}).get(item.key, {}).get("value")
+            if regrade not in (None, "") and is_finding(scale, int(regrade)):
+                problems.append((f"rce_{item.key}",
+                                 f"You say the improvement is in place but grade \"{item.question.text}\" "
+                                 f"{scale.label(int(regrade))}: give the reason, or change the answer or the grade"))
         if len(evidence) > MAX_EVIDENCE:
             problems.append((f"rce_{item.key}", f"The evidence must be {MAX_EVIDENCE:,} characters or fewer"))
     known = {action.id: (item, action) for item in context.items for action in item.actions}

@@ -56,6 +56,11 @@ class AuditRound(Base):
         sa.CheckConstraint("moderation_percent BETWEEN 0 AND 100", name="moderation_percent_range"),
     )
 
+    @property
+    def imported_from(self) -> str | None:
+        """The file a results import made this round from, or None for a round planned here."""
+        return (self.sample_rule or {}).get("imported_from")
+
 
 class SampleChange(Base):
     """A case file added to or removed from a round's sample by hand, with the reason."""

@@ -9,7 +9,7 @@ from qa_app.audits.models import Audit
 from qa_app.audits.workflow import AuditStatus, SUBMITTED_STATES
 from qa_app.auth.models import User
 from qa_app.extensions import db
-from qa_app.rounds.models import AuditRound
+from qa_app.rounds.models import AuditRound, RoundStatus
 
 
 @dataclass(frozen=True)
@@ -78,3 +78,19 @@ def rounds_with_counts() -> list[tuple[AuditRound, int, int]]:
         .order_by(AuditRound.created_at.desc(), AuditRound.id.desc())
     )
     return [(round_, total or 0, done or 0) for round_, total, done in rows]
+
+
+ACTIVE_STATES = frozenset({RoundStatus.PLANNING, RoundStatus.AUDITING, RoundStatus.MODERATING})
+
+
+def in_progress(round_: AuditRound, total: int, done: int) -> bool:
+    """Still being done: planned, or auditing or moderating with audits not yet submitted. A round
+    in reporting or closed, or whose every audit is submitted, is finished."""
+    if round_.status not in ACTIVE_STATES:
+        return False
+    return round_.status == RoundStatus.PLANNING or total == 0 or done < total
+
+
+def rounds_in_progress() -> list[tuple[AuditRound, int, int]]:
+    """(round, audits, submitted) for the rounds still being done, newest first."""
+    return [row for row in rounds_with_counts() if in_progress(*row)]

@@ -207,8 +207,11 @@ def test_inadequate_without_evidence_is_not_submitted_and_keeps_what_was_typed(p
     expect(overall_grade(page).get_by_role("radio", name=GOOD, exact=True)).to_be_checked()
     expect(page.get_by_label("Summary of findings")).to_have_value("Typed before the failed submit.")
 
+    # … and kept as a draft, so nothing typed is lost (issue 15).
+    expect(page.locator("#draft-kept")).to_contain_text("saved as a draft")
     status, overall, answers = stored_audit(s.audit_id)
-    assert (status, overall, answers) == ("not_started", None, {})
+    assert (status, overall) == ("in_progress", 2)
+    assert answers["contingency_plan"][0] == 4 and answers["days_since_child_seen"][1] == "12"
 
 
 # --- 3. the limiting question -----------------------------------------------------------------
@@ -233,8 +236,10 @@ def test_overall_grade_cannot_be_better_than_the_limiting_question(page, live_se
     expect(question(page, limiting.key).get_by_role("radio", name=REQUIRES_IMPROVEMENT, exact=True)).to_be_checked()
     expect(page.locator(f"textarea[name='e_{limiting.key}']")).to_have_value("No analysis of the father's history.")
 
+    # Not submitted, but kept as a draft (issue 15).
     status, overall, answers = stored_audit(s.audit_id)
-    assert (status, overall, answers) == ("not_started", None, {})
+    assert (status, overall) == ("in_progress", 2)
+    assert answers[limiting.key] == (3, "", "No analysis of the father's history.")
 
 
 # --- 4. the keyboard --------------------------------------------------------------------------

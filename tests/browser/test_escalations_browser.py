@@ -45,6 +45,15 @@ def test_auditor_flags_a_child_at_risk_and_the_team_manager_acknowledges(page, l
     with page.expect_navigation():
         page.get_by_role("button", name="Save draft").click()
     expect(page.locator(".govuk-notification-banner--success")).to_contain_text("Draft saved")
+    # Above it, a warning (not a success) saying what to do now and who has been told.
+    act_now = page.locator("#act-now")
+    expect(act_now).to_have_attribute("role", "alert")
+    expect(act_now).to_contain_text("Important: act now")
+    expect(act_now).to_contain_text("If the risk is current, act now")
+    expect(act_now).to_contain_text("Told by email:")
+    assert act_now.bounding_box()["y"] < page.locator(".govuk-notification-banner--success").bounding_box()["y"]
+    violations = axe_violations(page)
+    assert not violations, describe_violations(violations)
     panel = page.locator("#escalations-panel")
     expect(panel).to_contain_text("Not acknowledged for less than a minute")
     assert stored_escalation() == [("raised", REASON, "")]

@@ -53,6 +53,7 @@ POLICY = {
     "escalations.index": {"GET": frozenset({"auditor", "moderator", "qa_lead"})},
     "escalations.show": {"GET": PerRecord(owner=AUDITING, any_record=AUTHORITY)},
     "escalations.acknowledge": {"POST": AUTHORITY},
+    "escalations.outcome": {"POST": AUTHORITY},
 }
 
 _serial = itertools.count(1)
@@ -160,6 +161,23 @@ def _acknowledge(w, who):
                 event="escalation.acknowledged")
 
 
+def _record_outcome(w, who):
+    """An acknowledged escalation (a fresh one for each allowed principal), closed with its outcome."""
+    from qa_app.auth.models import User
+    from qa_app.escalations.models import Escalation
+    from qa_app.escalations.services import acknowledge
+
+    escalation_id = _fresh_escalation(w) if who in AUTHORITY else w.extra["escalation_id"]
+    if who in AUTHORITY:
+        escalation = db.session.get(Escalation, escalation_id)
+        acknowledge(escalation, actor=db.session.get(User, w.people["qa_lead"].id), action_taken="Duty team told.",
+                    expected_version=None)
+        db.session.commit()
+    return Call(url_for("escalations.outcome", escalation_id=escalation_id), 302, f"/escalations/{escalation_id}",
+                data={"outcome": "strategy_discussion", "note": "", "outcome_on": _date_parts(date.today())},
+                event="escalation.closed")
+
+
 SCENARIOS = {
     ("actions.mine", "GET"): lambda w, who: Call(url_for("actions.mine"), 200, event="actions.listed"),
     ("actions.team", "GET"): lambda w, who: Call(url_for("actions.team"), 200, event="actions.listed"),
@@ -199,4 +217,5 @@ SCENARIOS = {
     ("escalations.show", "GET"): lambda w, who: Call(
         url_for("escalations.show", escalation_id=w.extra["escalation_id"]), 200, event="escalation.viewed"),
     ("escalations.acknowledge", "POST"): _acknowledge,
+    ("escalations.outcome", "POST"): _record_outcome,
 }

@@ -2,7 +2,7 @@
 manager's dashboard; someone with authority acknowledges it; everyone else is refused."""
 
 import re
-from datetime import timedelta
+from datetime import date, timedelta
 
 import sqlalchemy as sa
 
@@ -106,7 +106,8 @@ def test_overdue_is_shown_in_words_and_on_the_case_page(app, make_user, make_aud
     sign_in(auditor, people["auditor"])
     flag_on_the_form(auditor, audit.id)
     escalation = db.session.scalar(sa.select(Escalation))
-    escalation.raised_at -= timedelta(days=6, hours=3)
+    escalation.raised_at -= timedelta(days=6, hours=3)   # as if raised six days ago
+    escalation.due_at -= timedelta(days=6, hours=3)
     db.session.commit()
     moderator = app.test_client()
     sign_in(moderator, people["moderator"])
@@ -115,3 +116,76 @@ def test_overdue_is_shown_in_words_and_on_the_case_page(app, make_user, make_aud
     case_page = moderator.get(f"/cases/{audit.case_file_id}").get_data(as_text=True)
     assert 'id="escalations-panel"' in case_page and "Overdue" in case_page
     assert case_page.index('id="escalations-panel"') < case_page.index("<h2 class=\"govuk-heading-m\">Audits</h2>")
+
+
+def test_flagging_warns_what_to_do_now_and_says_who_has_been_told(app, make_user, make_audit, make_case,
+                                                                  make_round):
+    app.config.update(DUTY_TEAM_PHONE="01753 875362", OUT_OF_HOURS_PHONE="01344 786543")
+    people, audit = setup(make_user, make_audit, make_case, make_round)
+    auditor = app.test_client()
+    sign_in(auditor, people["auditor"])
+    response = flag_on_the_form(auditor, audit.id)
+    page = auditor.get(response.headers["Location"]).get_data(as_text=True)
+    banner = page[page.index('id="act-now"'):]
+    banner = banner[:banner.index("</div>\n</div>")]
+    # A warning that must be read now, not a green "Success".
+    assert 'role="alert"' in page[page.rindex("<div", 0, page.index('id="act-now"')):page.index('id="act-now"') + 200]
+    assert "govuk-notification-banner--success" not in page[page.rindex("<div", 0, page.index('id="act-now"')):
+                                                           page.index('id="act-now"')]
+    assert "Important: act now" in banner
+    assert "phone the team manager of Assessment, or the duty / MASH team on 01753 875362" in banner
+    assert "out of hours: the emergency duty team on 01344 786543" in banner
+    told = [people[who].display_name for who in ("manager", "moderator", "qa")]
+    assert all(name in banner for name in told)
+    assert people["other_manager"].display_name not in banner
+    assert "must acknowledge it by" in banner
+    # The save itself is still confirmed.
+    assert "Draft saved" in page
+
+
+def test_the_raiser_sees_what_they_raised_and_where_it_stands(app, make_user, make_audit, make_case, make_round):
+    people, audit = setup(make_user, make_audit, make_case, make_round)
+    auditor = app.test_client()
+    sign_in(auditor, people["auditor"])
+    flag_on_the_form(auditor, audit.id)
+    index = auditor.get("/escalations/").get_data(as_text=True)
+    # The auditor has no authority for the case, so nothing waits on them, but they raised this one.
+    mine = index[index.index('id="raised-by-me"'):]
+    assert "Escalations you raised" in mine and "CF-20481" in mine and "Not acknowledged for" in mine
+
+
+def test_acknowledge_then_record_the_outcome_and_the_trail_names_everyone(app, make_user, make_audit, make_case,
+                                                                          make_round):
+    people, audit = setup(make_user, make_audit, make_case, make_round)
+    auditor, manager = app.test_client(), app.test_client()
+    sign_in(auditor, people["auditor"])
+    sign_in(manager, people["manager"])
+    flag_on_the_form(auditor, audit.id)
+    escalation_id = db.session.scalar(sa.select(Escalation.id))
+    page = manager.get(f"/escalations/{escalation_id}").get_data(as_text=True)
+    assert "Record the outcome" not in page              # only once it is acknowledged
+    token = _csrf_from(page)
+    manager.post(f"/escalations/{escalation_id}/acknowledge",
+                 data={"csrf_token": token, "version": "1", "action_taken": "Duty worker visiting today."})
+    page = manager.get(f"/escalations/{escalation_id}").get_data(as_text=True)
+    assert "Acknowledged: outcome to record" in page and "Record the outcome" in page
+    today = date.today()
+    bad = manager.post(f"/escalations/{escalation_id}/outcome", data={
+        "csrf_token": token, "version": "2", "outcome": "no_further_action", "note": "",
+        "outcome_on": [str(today.day), str(today.month), str(today.year)]})
+    text = bad.get_data(as_text=True)
+    assert bad.status_code == 400 and "Say why no further action is needed" in text
+    assert 'value="no_further_action" checked' in text     # what was chosen is kept
+    db.session.expire_all()
+    assert db.session.get(Escalation, escalation_id).status == "acknowledged"
+    done = manager.post(f"/escalations/{escalation_id}/outcome", data={
+        "csrf_token": token, "version": "2", "outcome": "no_further_action",
+        "note": "Seen with mother; bruise explained by a fall at nursery, confirmed by the nursery.",
+        "outcome_on": [str(today.day), str(today.month), str(today.year)]})
+    assert done.status_code == 302
+    page = manager.get(f"/escalations/{escalation_id}").get_data(as_text=True)
+    assert "Closed" in page and "No further action on" in page and "confirmed by the nursery" in page
+    trail = page[page.index('id="trail"'):]
+    assert f"Viewed by {people['manager'].display_name}" in trail
+    assert f"Raised by {people['auditor'].display_name}" in trail
+    assert f"Outcome recorded, closed by {people['manager'].display_name}" in trail

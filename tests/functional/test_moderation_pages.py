@@ -184,6 +184,32 @@ def test_return_for_correction_resubmit_and_compare_versions(client, blind):
     assert client.get(f"/moderation/audits/{audit_id}/versions").status_code == 200   # the moderator may compare
 
 
+def test_after_resubmission_the_pages_say_so_and_a_row_now_agreed_shows_no_old_rationale(client, blind,
+                                                                                         make_user):
+    moderation_id, audit_id, template = blind.moderation.id, blind.audit.id, blind.audit.template
+    key = _non_limiting(template)
+    moderate(blind.moderation, blind.moderator, grade=2, overrides={key: 3},
+             rationales={key: "STALE RATIONALE: the plan has no dates."})
+    sign_in(client, blind.moderator)
+    token = csrf_token(client, f"/moderation/{moderation_id}/compare")
+    client.post(f"/moderation/{moderation_id}/compare", data={
+        "csrf_token": token, "version": str(_state(moderation_id)[2]), "action": "return",
+        f"r_{key}": "STALE RATIONALE: the plan has no dates.", "comments": "Look again at the plan."})
+    assert _state(moderation_id)[:2] == ("returned", "returned")
+    # The auditor agrees and corrects the grade to the moderator's.
+    submit(db.session.get(type(blind.audit), audit_id), grade=2, overrides={key: 3})
+    qa = client.application.test_client()
+    sign_in(qa, make_user("qa_lead"))
+    for page in (qa.get(f"/moderation/{moderation_id}"), qa.get(f"/moderation/rounds/{blind.audit.round_id}"),
+                 qa.get(f"/audits/{audit_id}")):
+        text = page.get_data(as_text=True)
+        assert "Resubmitted, to complete" in text and "Returned for correction</strong>" not in text
+    compare = client.get(f"/moderation/{moderation_id}/compare").get_data(as_text=True)
+    row = compare[compare.index(f'data-question="{key}"'):]
+    row = row[:row.index("</tr>")]
+    assert "Agreed" in row and "STALE RATIONALE" not in row
+
+
 def test_a_stale_form_is_a_clear_conflict_not_a_crash(client, blind):
     moderation_id, template = blind.moderation.id, blind.audit.template
     sign_in(client, blind.moderator)

@@ -5,6 +5,8 @@ import json
 
 from openpyxl import load_workbook
 
+from qa_app.extensions import db
+
 from tests.conftest import _csrf_from, sign_in
 from tests.integration.test_report_figures import AUDITOR_GRADES, built  # noqa: F401
 
@@ -65,6 +67,26 @@ def test_download_is_for_the_qa_lead_and_is_recorded(built, client, make_user): 
     assert db.session.scalar(sa.select(sa.func.count()).where(Event.action == "export.downloaded")) == 1
 
 
+def test_the_file_is_named_after_what_it_holds(built, client, make_user):  # noqa: F811
+    from datetime import date
+
+    round_, _ = built
+    round_.name = "Monthly CIN/CP audit: März 2027 <b>"
+    db.session.commit()
+    sign_in(client, make_user("qa_lead"))
+    today = date.today().isoformat()
+
+    def name(query):
+        response = client.get(f"/reports/export.xlsx{query}")
+        response.close()
+        return response.headers["Content-Disposition"].split("filename=")[1].strip('"')
+
+    assert name(f"?rounds={round_.id}") == f"qa-results-monthly-cin-cp-audit-marz-2027-b-{today}.xlsx"
+    assert name("") == f"qa-results-all-rounds-{today}.xlsx"
+    assert name(f"?case_type=CP&date_from=1&date_from=4&date_from=2026") == (
+        f"qa-results-all-rounds-child-protection-2026-04-01-to-today-{today}.xlsx")
+
+
 def test_export_cli_writes_the_file(built, runner, tmp_path):  # noqa: F811
     round_, _ = built
     target = tmp_path / "round.xlsx"
@@ -84,8 +106,8 @@ def test_results_upload_reports_problems_and_imports_good_files(built, client, m
                       content_type="multipart/form-data")
     assert "The results were not imported" in bad.get_data(as_text=True)
     assert "not an Excel workbook" in bad.get_data(as_text=True)
-    # The round's own export cannot be imported again here: its audits already exist.
+    # The round's own export imports nothing here: its audits are recognised as already here.
     target = tmp_path / "round.xlsx"
     runner.invoke(args=["export", "round", str(round_.id), "-o", str(target)])
     again = runner.invoke(args=["results", "import", str(target)])
-    assert again.exit_code == 1 and "already has an audit in round" in again.output
+    assert again.exit_code == 1 and "Nothing to import: all 16 audit(s)" in again.output

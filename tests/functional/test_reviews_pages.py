@@ -70,6 +70,8 @@ def test_create_a_review_round_then_review_a_file(app, make_user, make_audit, ma
     html = missing.get_data(as_text=True)
     assert missing.status_code == 400 and 'href="#rc_plan_smart"' in html
     assert "Say whether the improvement is in place" in html
+    # What was typed was kept as a draft: the page now carries the draft's version.
+    data["version"] = re.search(r'name="version" type="hidden" value="(\d+)"', html).group(1)
 
     done = auditing.post(f"/audits/{review_id}", data={**data, "rc_plan_smart": "yes",
                                                        "rce_plan_smart": "Plan has dates and owners."})

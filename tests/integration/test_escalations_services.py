@@ -156,7 +156,7 @@ def test_acknowledging_needs_the_action_taken_and_happens_once(world):
 def test_a_late_acknowledgement_is_recorded_as_late(world):
     flag(world["audit"])
     (escalation,) = escalations()
-    late = services.acknowledge_by(escalation) + timedelta(minutes=1)
+    late = escalation.due_at + timedelta(minutes=1)
     services.acknowledge(escalation, actor=world["qa"], action_taken="Done.", expected_version=None, now=late)
     db.session.commit()
     event = db.session.scalar(sa.select(Event).where(Event.action == "escalation.acknowledged"))

@@ -96,6 +96,19 @@ def test_trend_has_one_point_per_round(built, make_round, make_audit, make_user)
     assert trend[1]["percent_inadequate"] == 100.0
 
 
+def test_the_trend_runs_in_time_order_whenever_a_round_was_created(built, make_round, make_audit):
+    """Once a bug: a round imported in 2026 of audits done in 2025 was drawn after 2026's rounds."""
+    from datetime import datetime
+
+    round_, _ = built
+    imported = make_round()                 # created after `round_` …
+    audit = make_audit(round_=imported, status="submitted", overall_grade=2)
+    audit.submitted_at = datetime(2025, 3, 4, 10, 0)   # … of audits done a year earlier
+    db.session.commit()
+    trend = build_report(ReportFilter())["trend"]
+    assert [point["round"] for point in trend] == [imported.name, round_.name]
+
+
 def test_find_round_by_id_or_exact_name(built):
     round_, _ = built
     assert find_round(round_.name) == round_

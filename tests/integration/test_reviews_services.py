@@ -288,3 +288,25 @@ def test_review_round_report_before_after_and_themes(review_setup, make_audit, m
     # Findings: plan_smart (smart_objectives) and contingency_plan (contingency_planning), both put right;
     # voice_of_the_child was Good, so it is not a finding although it had an action.
     assert by_theme == {"contingency_planning": (1, 1, 1, 0, 0), "smart_objectives": (1, 1, 1, 0, 0)}
+
+
+def test_in_place_while_the_regrade_still_needs_to_improve_needs_a_reason(review_setup):
+    review = review_setup["review"]
+    answers = complete_answers(review.template, grade=2)
+    answers["contingency_plan"] = {"value": 3, "evidence": "Contingency plan written but not shared."}
+
+    def submit_with(checks):
+        return save_audit(review, actor=review.auditor, answers=answers, overall_grade=3, overall_summary="Better.",
+                          immediate_risk=False, immediate_risk_reason="", expected_version=review.version,
+                          submit=True, extensions={"review": {"checks": checks, "verify_action_ids": []}})
+
+    with pytest.raises(ValidationFailed) as error:
+        submit_with(ALL_YES)
+    assert [(name, "give the reason" in text and "Requires improvement" in text)
+            for name, text in error.value.problems] == [("rce_contingency_plan", True)]
+    db.session.rollback()
+    explained = {**ALL_YES, "contingency_plan": {"in_place": "yes",
+                                                 "evidence": "The plan is in place; the grade is for its recording."}}
+    submit_with(explained)
+    db.session.commit()
+    assert db.session.get(Audit, review.id).status == "submitted"

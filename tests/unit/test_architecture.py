@@ -70,3 +70,14 @@ def test_registering_twice_adds_nothing(app):
     register_features()
     assert counts() == before
     assert [e.name for e in AUDIT_EXTENSIONS.extensions] == ["review", "escalation"]
+
+
+def test_every_table_scrolls_in_its_own_box_on_a_narrow_screen():
+    """A wide table must never make the page scroll sideways (WCAG 1.4.10): each sits in
+    .app-table-scroll (app.js makes an overflowing one reachable by keyboard)."""
+    bare = []
+    for path in (PACKAGE / "templates").rglob("*.html"):
+        text = path.read_text()
+        if text.count("<table") != text.count('<div class="app-table-scroll"><table'):
+            bare.append(str(path.relative_to(PACKAGE)))
+    assert bare == []

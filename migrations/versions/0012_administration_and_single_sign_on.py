@@ -1,14 +1,14 @@
 """Administration in the browser (invitation links, access reviews) and single sign-on (the link
 between a provider's account and a local one).
 
-Revision ID: 0010
-Revises: 0009
+Revision ID: 0012
+Revises: 0011
 """
 from alembic import op
 import sqlalchemy as sa
 
-revision = '0010'
-down_revision = '0009'
+revision = '0012'
+down_revision = '0011'
 branch_labels = None
 depends_on = None
 
