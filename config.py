@@ -42,6 +42,8 @@ class Config:
     # How many reverse proxies in front of the app add to X-Forwarded-For (nginx: 1). The client
     # address (for throttling and the history) is read from that header only when this is set.
     TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "0"))
+    # The council's own words that must not make up a password (its name, area), comma-separated.
+    PASSWORD_CONTEXT_WORDS = os.environ.get("PASSWORD_CONTEXT_WORDS", "")
     # Roles that must use two-step verification with a password (comma-separated), or "all".
     MFA_REQUIRED_ROLES = os.environ.get("MFA_REQUIRED_ROLES", "admin,qa_lead")
     # Administration: invitation links last this long; each account's roles are reviewed this often.

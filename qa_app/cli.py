@@ -181,6 +181,16 @@ def users_deactivate(email: str) -> None:
     click.echo(f"{user.email} can no longer sign in.")
 
 
+@users_cli.command("sign-out-everyone", help="End every open session of every user at once (for example after "
+                                               "a suspected breach).")
+def users_sign_out_everyone() -> None:
+    from qa_app.admin.services import end_everyones_sessions
+
+    ended = end_everyones_sessions(actor=None)
+    db.session.commit()
+    click.echo(f"Ended {ended} session{'s' if ended != 1 else ''}: everyone must sign in again.")
+
+
 @users_cli.command("merge", help="Merge an account a results import made into the person's own account: its "
                                    "audits, moderations and actions move, and it is closed.")
 @click.option("--from", "source_email", required=True, help="The imported account's email.")

@@ -26,6 +26,8 @@ END_REASONS = {
     "idle": "No activity for too long",
     "expired": "Reached the longest time a session may last",
     "mfa_reset": "Two-step verification was reset",
+    "two_step_changed": "Two-step verification was changed",
+    "ended_by_admin": "Ended by an administrator",
     "roles_changed": "The account's roles were changed",
 }
 

@@ -1,6 +1,6 @@
 from flask_wtf import FlaskForm
-from govuk_frontend_wtf.wtforms_widgets import GovSubmitInput, GovTextInput
-from wtforms import StringField, SubmitField
+from govuk_frontend_wtf.wtforms_widgets import GovPasswordInput, GovSubmitInput, GovTextInput
+from wtforms import PasswordField, StringField, SubmitField
 from wtforms.validators import InputRequired
 
 
@@ -17,3 +17,11 @@ class RecoveryCodeForm(FlaskForm):
                                    "for example ABCD-EFGH-JKLM-NPQR-STUV-WXYZ.",
                        validators=[InputRequired(message="Enter one of your recovery codes")])
     submit = SubmitField("Continue", widget=GovSubmitInput())
+
+
+class EnrolForm(CodeForm):
+    """Setting it up while signed in: the password again first (ASVS 5.0 7.5.1), as whoever is at an
+    unlocked computer must not change how the account signs in."""
+
+    current_password = PasswordField("Your password", widget=GovPasswordInput(),
+                                     validators=[InputRequired(message="Enter your password")])

@@ -4,12 +4,13 @@ it up when the role needs it), and the person's own settings under Your account.
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from qa_app.auth import throttle
+from qa_app.auth import sessions, throttle
 from qa_app.auth.signing_in import client_address, establish
 from qa_app.extensions import db
 from qa_app.history.services import record
 from qa_app.mfa import flow, services
-from qa_app.mfa.forms import CodeForm, RecoveryCodeForm
+from qa_app.auth.services import verify_password
+from qa_app.mfa.forms import CodeForm, EnrolForm, RecoveryCodeForm
 from qa_app.mfa.qr import qr_svg
 from qa_app.writes import commit_form
 
@@ -94,7 +95,7 @@ def set_up_at_sign_in():
 def _enrol(user, *, continue_to: str, at_sign_in: bool):
     credential = services.start_enrolment(user)
     db.session.commit()
-    form = CodeForm()
+    form = CodeForm() if at_sign_in else EnrolForm()
     if request.method == "POST":
         if not form.validate_on_submit():
             return _enrol_page(user, credential, form, at_sign_in), 400
@@ -103,6 +104,9 @@ def _enrol(user, *, continue_to: str, at_sign_in: bool):
         if attempt.refused_until is not None:
             form.code.errors.append("There have been too many wrong codes. Wait a minute, then try again.")
             return _enrol_page(user, credential, form, at_sign_in), 429
+        if not at_sign_in and not verify_password(user, form.current_password.data):
+            form.current_password.errors.append("Your password is not correct")
+            return _enrol_page(user, credential, form, at_sign_in), 400
         result = commit_form(form, lambda: services.confirm_enrolment(user, form.code.data, actor=user),
                              validate=False)
         if result.ok:
@@ -110,7 +114,7 @@ def _enrol(user, *, continue_to: str, at_sign_in: bool):
             if at_sign_in:
                 establish(user, method="password and authenticator app")
             else:
-                db.session.commit()
+                _end_other_sessions(user)
             return render_template("mfa/recovery_codes.html", codes=result.value, continue_to=continue_to,
                                    first_time=True)
         return _enrol_page(user, credential, form, at_sign_in), 400
@@ -123,6 +127,12 @@ def _enrol_page(user, credential, form, at_sign_in):
 
 
 # --- your own settings ---------------------------------------------------------------------------
+
+def _end_other_sessions(user) -> None:
+    """After a change to how the person signs in, their other sessions end (ASVS 5.0 7.4.3)."""
+    sessions.end_all(user, "two_step_changed", keep=user.current_session)
+    db.session.commit()
+
 
 @bp.route("/account/two-step")
 @login_required
@@ -151,6 +161,7 @@ def new_recovery_codes():
     form = CodeForm()
     result = commit_form(form, lambda: services.regenerate_recovery_codes(user, form.code.data, actor=user))
     if result.ok:
+        _end_other_sessions(user)
         return render_template("mfa/recovery_codes.html", codes=result.value, continue_to=url_for("mfa.settings"),
                                first_time=False)
     return render_template("mfa/settings.html", enrolled=True, required=services.is_required(user),
@@ -166,6 +177,7 @@ def turn_off():
     form = CodeForm()
     result = commit_form(form, lambda: services.turn_off(user, form.code.data))
     if result.ok:
+        _end_other_sessions(user)
         flash("Two-step verification is turned off.", "success")
         return redirect(url_for("mfa.settings"))
     return render_template("mfa/settings.html", enrolled=True, required=services.is_required(user),

@@ -16,7 +16,7 @@ from tests.functional.test_auth import _error_messages, _is_signed_in
 
 @pytest.mark.parametrize("password", [
     "password1234", "Password1234", "qwertyuiop12", "aaaaaaaaaaaa", "123456789012", "iloveyou2026",
-    "short pass", "            ", "jo.bloggs2026",
+    "short pass", "            ", "jo.bloggs2026", "casefileaudit1",
 ])
 def test_guessable_or_short_passwords_are_refused(password):
     assert problem(password, user_inputs=("jo.bloggs@council.example", "Jo Bloggs")) is not None
@@ -28,6 +28,12 @@ def test_guessable_or_short_passwords_are_refused(password):
 ])
 def test_long_unusual_passwords_of_any_characters_are_accepted(password):
     assert problem(password) is None, password
+
+
+@pytest.mark.parametrize("password", ["casefileaudit2026", "quality assurance 1", "sloughcouncil1", "SloughBorough2026"])
+def test_the_services_and_the_councils_own_words_are_refused(app, password):
+    app.config["PASSWORD_CONTEXT_WORDS"] = "Slough, Slough Borough Council"
+    assert problem(password) is not None
 
 
 def test_length_limits_are_stated():

@@ -240,3 +240,15 @@ def test_production_cookie_is_host_prefixed_secure_and_http_only(monkeypatch, da
     assert client.get("/home", base_url=base).status_code == 200
     with app.app_context():
         db.engine.dispose()
+
+
+def test_everyone_can_be_signed_out_at_once(app, runner, make_user):
+    clients = []
+    for role in ("auditor", "viewer", "iro"):
+        client = app.test_client()
+        sign_in(client, make_user(role))
+        clients.append(client)
+    result = runner.invoke(args=["users", "sign-out-everyone"])
+    assert result.exit_code == 0 and "Ended 3 sessions: everyone must sign in again." in result.output
+    assert not any(_is_signed_in(c) for c in clients)
+    assert db.session.scalar(sa.select(Event.detail).where(Event.action == "sessions.all_ended")) == {"count": 3}

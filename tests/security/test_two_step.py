@@ -155,8 +155,15 @@ def test_an_auditor_may_turn_it_on_and_off_a_qa_lead_may_not_turn_it_off(app, ma
     sign_in(client, auditor)                              # no second step for an auditor by default
     html = client.get("/account/two-step/set-up").get_data(as_text=True)
     secret = re.search(r'id="secret-key">([A-Z2-7 ]+)<', html).group(1).replace(" ", "")
+    other_device = app.test_client()
+    sign_in(other_device, auditor)
+    without_password = client.post("/account/two-step/set-up", data={
+        "code": _code(secret), "current_password": "not my password", "csrf_token": _csrf_from(html)})
+    assert without_password.status_code == 400     # whoever is at an unlocked computer cannot do this
+    assert "Your password is not correct" in without_password.get_data(as_text=True)
     assert client.post("/account/two-step/set-up", data={
-        "code": _code(secret), "csrf_token": _csrf_from(html)}).status_code == 200
+        "code": _code(secret), "current_password": PASSWORD, "csrf_token": _csrf_from(html)}).status_code == 200
+    assert _is_signed_in(client) and not _is_signed_in(other_device)   # the other sessions end
     assert _password_step(app.test_client(), auditor.email) == "/sign-in/two-step"   # now asked every time
     off = client.post("/account/two-step/turn-off", data={"code": _code(secret, 1), "csrf_token": csrf_token(client)})
     assert off.status_code == 302
@@ -182,7 +189,7 @@ def test_new_recovery_codes_replace_the_old(app, make_user):
     html = client.get("/account/two-step/set-up").get_data(as_text=True)
     secret = re.search(r'id="secret-key">([A-Z2-7 ]+)<', html).group(1).replace(" ", "")
     first = re.findall(r"<code>([A-Z2-9-]{29})</code>", client.post("/account/two-step/set-up", data={
-        "code": _code(secret), "csrf_token": _csrf_from(html)}).get_data(as_text=True))
+        "code": _code(secret), "current_password": PASSWORD, "csrf_token": _csrf_from(html)}).get_data(as_text=True))
     page = client.post("/account/two-step/recovery-codes", data={"code": _code(secret, 1),
                                                                  "csrf_token": csrf_token(client)})
     second = re.findall(r"<code>([A-Z2-9-]{29})</code>", page.get_data(as_text=True))
