@@ -5,7 +5,8 @@ from flask_login import current_user, login_required
 
 from qa_app.account import services
 from qa_app.account.forms import ChangePasswordForm
-from qa_app.auth import sessions
+from qa_app.auth import sessions, throttle
+from qa_app.auth.signing_in import client_address
 from qa_app.auth.forms import EmptyForm
 from qa_app.auth.models import UserSession
 from qa_app.extensions import db
@@ -27,8 +28,20 @@ def password():
         abort(404)
     form = ChangePasswordForm()
     user = current_user._get_current_object()
+    if not form.validate_on_submit():
+        return render_template("account/password.html", form=form), (400 if form.errors else 200)
+    # Guesses at the current password (someone at an unlocked computer) share the sign-in's count.
+    attempt = throttle.begin((throttle.account_key(user, ""), throttle.address_key(client_address())))
+    db.session.commit()
+    if attempt.refused_until is not None:
+        form.current_password.errors.append("There have been too many wrong passwords. Wait "
+                                            f"{attempt.retry_after_seconds()} seconds, then try again.")
+        return render_template("account/password.html", form=form), 429
     result = commit_form(form, lambda: services.change_password(
-        user, current=form.current_password.data, new=form.new_password.data))
+        user, current=form.current_password.data, new=form.new_password.data), validate=False)
+    if not form.current_password.errors:
+        throttle.succeeded(attempt)
+        db.session.commit()
     if result.ok:
         flash("Your password has been changed. You have been signed out on every other device.", "success")
         return redirect(url_for("account.index"))

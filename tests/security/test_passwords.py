@@ -50,6 +50,9 @@ def test_account_creation_refuses_a_common_password(app):
                                      "that is easy to remember.")]
 
 
+NEW = "lantern orchard velvet 42"
+
+
 def _change(client, current, new, confirm=None):
     return client.post("/account/password", data={
         "current_password": current, "new_password": new, "confirm_password": confirm if confirm is not None else new,
@@ -95,3 +98,15 @@ def test_a_refused_change_says_why_and_changes_nothing(app, make_user, current, 
     assert _is_signed_in(elsewhere)
     db.session.expire_all()
     assert authenticate(email, PASSWORD) is not None
+
+
+def test_guesses_at_the_current_password_are_throttled(app, make_user):
+    user = make_user("auditor")
+    email = user.email
+    client = app.test_client()
+    sign_in(client, user)
+    statuses = [_change(client, f"guess {n} at it", NEW).status_code for n in range(6)]
+    assert statuses == [400, 400, 400, 400, 400, 429]
+    assert _change(client, PASSWORD, NEW).status_code == 429      # the right one waits too
+    db.session.expire_all()
+    assert authenticate(email, PASSWORD) is not None                # nothing changed
