@@ -29,7 +29,7 @@ def upgrade():
         batch_op.drop_constraint(op.f('ck_audits_known_sampled_by'), type_='check')
         batch_op.create_check_constraint(op.f('ck_audits_known_sampled_by'), "sampled_by IN ('rule', 'hand', 'import')")
     op.execute("UPDATE audits SET sampled_by = 'import' WHERE round_id IN "
-               "(SELECT id FROM audit_rounds WHERE sample_rule LIKE '%imported_from%')")
+               "(SELECT id FROM audit_rounds WHERE CAST(sample_rule AS TEXT) LIKE '%imported_from%')")
     with op.batch_alter_table('users', schema=None) as batch_op:
         batch_op.add_column(sa.Column('imported_from', sa.String(length=200), nullable=False, server_default=''))
         batch_op.add_column(sa.Column('merged_into_id', sa.Integer(), nullable=True))
