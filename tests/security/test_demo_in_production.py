@@ -16,4 +16,5 @@ def test_demo_refuses_in_production_and_creates_nothing(monkeypatch, database_ur
         assert "The demo refuses to run with QA_ENV=production" in result.output
         assert "demo-password" not in result.output
         assert db.session.scalar(sa.select(sa.func.count()).select_from(User)) == 0
+        db.session.remove()   # give the connection back before closing the pool (PostgreSQL warns otherwise)
         db.engine.dispose()

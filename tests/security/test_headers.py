@@ -7,6 +7,7 @@ import pytest
 from flask import url_for
 
 from qa_app import create_app
+from qa_app.extensions import db
 from tests.conftest import sign_in
 from tests.security.headers import check_headers, check_page_markup
 
@@ -81,3 +82,5 @@ def test_production_adds_hsts(monkeypatch, database_url):
         response = client.get(path, base_url="https://audit.example")
         check_headers(response, path, production=True)
         response.close()
+    with app.app_context():
+        db.engine.dispose()   # PostgreSQL warns about a connection left open
