@@ -24,6 +24,7 @@ def create_app(config_name: str | None = None, overrides: dict | None = None) ->
     # Flask refuses a session cookie signed longer ago than this, whatever the server holds.
     app.permanent_session_lifetime = timedelta(hours=float(app.config["SESSION_MAX_HOURS"]))
     os.makedirs(app.instance_path, exist_ok=True)
+    use_bytecode_cache(app)
 
     if app.config.get("TRUSTED_PROXY_COUNT"):
         from werkzeug.middleware.proxy_fix import ProxyFix
@@ -108,6 +109,26 @@ def register_blueprints(app: Flask) -> None:
     def govuk_asset(filename: str):
         # GOV.UK Frontend's stylesheet asks for its fonts and images under /assets.
         return send_from_directory(govuk_assets, filename, max_age=86400)
+
+
+def use_bytecode_cache(app: Flask) -> None:
+    """Keep compiled templates in JINJA_BYTECODE_CACHE_DIR when it is set (before the first page).
+
+    Jinja checks each cached entry against the template's source, so a changed template is compiled
+    again; the cache only saves compiling the same source twice.
+    """
+    directory = app.config.get("JINJA_BYTECODE_CACHE_DIR")
+    if not directory:
+        return
+    app.jinja_options = {**app.jinja_options, "bytecode_cache": _bytecode_cache(os.path.abspath(directory))}
+
+
+@lru_cache(maxsize=4)
+def _bytecode_cache(directory: str):
+    from jinja2 import FileSystemBytecodeCache
+
+    os.makedirs(directory, mode=0o700, exist_ok=True)
+    return FileSystemBytecodeCache(directory)
 
 
 def register_template_helpers(app: Flask) -> None:

@@ -1,15 +1,20 @@
 """Fixtures: a migrated database per test (SQLite, or PostgreSQL when TEST_DATABASE_URL is set),
-the app, a client, and factories for the objects tests need."""
+the app, a client, and factories for the objects tests need.
+
+The clock: the whole run sees today's date at midday UTC, moving on from there as time passes (see
+`pytest_configure`), so "today" is one date for every test and for the app under test.
+"""
 
 import itertools
 import os
 import shutil
 import uuid
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+import time_machine
 from flask.testing import FlaskClient
 
 from qa_app import create_app
@@ -22,8 +27,54 @@ PASSWORD = "correct horse battery staple"
 pytest_plugins = ("tests.browser.fixtures",)   # live_server, browser, page (browser tests, tests/security)
 
 
+# --- the clock ---------------------------------------------------------------------------------
+# Tests compare dates they work out themselves (several modules set TODAY = date.today() when they
+# are collected) with the dates the app works out with date.today() while it serves a request. A
+# run that crossed midnight failed: an action made "due today" before midnight was overdue after
+# it. Between 23:00 and midnight UTC in summer, London is already on tomorrow's date, and the app
+# shows stored times in London time. So the run starts at midday UTC on the real date and the
+# clock ticks on from there: the date never changes during a run (of under twelve hours), and
+# London and UTC agree on it. QA_TEST_CLOCK_START (an ISO date and time, UTC) starts the run at
+# another moment, e.g. 2027-12-24T12:00 to run the suite on Christmas Eve; pytest-xdist's workers
+# inherit it from the first process, so they all agree.
+CLOCK_START = "QA_TEST_CLOCK_START"
+_travel = None
+
+
+def pytest_configure(config):
+    global _travel
+    start = os.environ.setdefault(CLOCK_START, datetime.combine(datetime.now(UTC).date(), time(12), UTC).isoformat())
+    moment = datetime.fromisoformat(start)
+    _travel = time_machine.travel(moment if moment.tzinfo else moment.replace(tzinfo=UTC), tick=True)
+    _travel.start()
+
+
+def pytest_unconfigure(config):
+    global _travel
+    if _travel is not None:
+        _travel.stop()
+        _travel = None
+
+
+# Compiled Jinja templates, kept for the whole run of this process (each pytest-xdist worker has
+# its own): every app the tests build (the worker's, the access matrix's, those some tests build
+# for themselves) loads a page compiled once instead of compiling it again.
+JINJA_CACHE_DIR: Path | None = None
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _jinja_bytecode_cache(tmp_path_factory):
+    global JINJA_CACHE_DIR
+    JINJA_CACHE_DIR = tmp_path_factory.mktemp("jinja-bytecode")
+    yield
+    JINJA_CACHE_DIR = None
+
+
 def _app_for(url: str, **overrides):
-    return create_app("test", {"SQLALCHEMY_DATABASE_URI": url, "TEMPLATES_DIR": str(TEMPLATES_DIR), **overrides})
+    config = {"SQLALCHEMY_DATABASE_URI": url, "TEMPLATES_DIR": str(TEMPLATES_DIR)}
+    if JINJA_CACHE_DIR is not None:
+        config["JINJA_BYTECODE_CACHE_DIR"] = str(JINJA_CACHE_DIR)
+    return create_app("test", {**config, **overrides})
 
 
 def _migrate_and_sync(url: str) -> None:
@@ -65,9 +116,37 @@ def template_database(tmp_path_factory):
 _counter = itertools.count()
 
 
+@pytest.fixture(scope="session")
+def worker_database(template_database, tmp_path_factory):
+    """Where this worker's app keeps its data: one URL for the whole run, refilled from the
+    template before each test that asks for `database_url`."""
+    if PG_URL:
+        name = f"qa_worker_{os.getpid()}_{uuid.uuid4().hex[:6]}"
+        admin = _pg_admin()
+        yield admin, name
+        with admin.connect() as conn:
+            conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.dispose()
+    else:
+        yield None, tmp_path_factory.mktemp("worker") / "test.sqlite"
+
+
 @pytest.fixture
-def database_url(template_database, tmp_path):
-    yield from _fresh_database(template_database, tmp_path, "test")
+def database_url(worker_database, template_database):
+    """A fresh copy of the template database for this test, at this worker's one URL."""
+    admin, where = worker_database
+    if PG_URL:
+        with admin.connect() as conn:
+            conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{where}" WITH (FORCE)')
+            conn.exec_driver_sql(f'CREATE DATABASE "{where}" TEMPLATE "{template_database}"')
+        yield sa.engine.make_url(PG_URL).set(database=where).render_as_string(hide_password=False)
+    else:
+        # A new file (not the old one overwritten): a connection left open by the last test keeps
+        # the old file and its write-ahead log, and never sees or touches this one.
+        for leftover in (where, Path(f"{where}-wal"), Path(f"{where}-shm"), Path(f"{where}-journal")):
+            leftover.unlink(missing_ok=True)
+        shutil.copyfile(template_database, where)
+        yield f"sqlite:///{where}"
 
 
 @pytest.fixture
@@ -107,14 +186,37 @@ class RequestScopedClient(FlaskClient):
             return super().open(*args, **kwargs)
 
 
-@pytest.fixture
-def app(database_url):
-    app = _app_for(database_url)
-    app.test_client_class = RequestScopedClient
+@pytest.fixture(scope="session")
+def worker_app(worker_database):
+    """One app per worker, built once: building one (its URL map, extensions, template loaders)
+    takes about 30 ms, and its Jinja environment keeps each page compiled for the next test. Its
+    database URL never changes; `database_url` gives each test a fresh database behind it."""
+    admin, where = worker_database
+    url = (sa.engine.make_url(PG_URL).set(database=where).render_as_string(hide_password=False) if PG_URL
+           else f"sqlite:///{where}")
+    app = _app_for(url)
+    yield app, dict(app.config)
     with app.app_context():
-        yield app
-        db.session.remove()
         db.engine.dispose()
+
+
+@pytest.fixture
+def app(worker_app, database_url):
+    """The worker's app on a fresh database, with the configuration it was built with (whatever
+    the last test changed is put back) and no connection left open afterwards."""
+    app, built_config = worker_app
+    assert app.config["SQLALCHEMY_DATABASE_URI"] == database_url
+    app.config.clear()
+    app.config.update(built_config)
+    app.test_client_class = RequestScopedClient
+    try:
+        with app.app_context():
+            yield app
+            db.session.remove()
+            db.engine.dispose()
+    finally:
+        app.config.clear()
+        app.config.update(built_config)
 
 
 @pytest.fixture
