@@ -74,3 +74,14 @@ class SetPasswordForm(FlaskForm):
     confirm_password = PasswordField("Type the password again", widget=GovPasswordInput(),
                                      validators=[InputRequired(message="Type the password again")])
     submit = SubmitField("Set my password", widget=GovSubmitInput())
+
+
+class MergeForm(FlaskForm):
+    into = SelectField("Their own account", widget=GovSelect(), choices=[],
+                       description="Audits, moderations and actions of the imported account move to this one.",
+                       validators=[InputRequired(message="Choose the account to merge into")])
+    submit = SubmitField("Continue", widget=GovSubmitInput())
+
+
+class ConfirmMergeForm(FlaskForm):
+    submit = SubmitField("Merge the accounts", widget=GovSubmitInput())

@@ -1,5 +1,5 @@
-"""What administration adds to shared pages: navigation, and overdue access reviews on the
-administrator's home page."""
+"""What administration adds to shared pages: navigation, and on the administrator's home page the
+overdue access reviews and the imported accounts waiting to be merged."""
 
 from qa_app.admin import services
 from qa_app.auth.models import Role
@@ -10,7 +10,8 @@ def _overdue(user):
     if not user.has_role(Role.ADMIN):
         return None
     due = services.overdue()
-    return {"overdue_reviews": due} if due else None
+    waiting = services.imported_waiting()
+    return {"overdue_reviews": due, "imported_waiting": waiting} if due or waiting else None
 
 
 def register() -> None:

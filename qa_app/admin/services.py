@@ -133,6 +133,8 @@ def deactivate(user: User, *, actor: User) -> None:
 def reactivate(user: User, *, actor: User) -> None:
     if user.active:
         return
+    if user.merged_into_id is not None:
+        raise NotPermitted("This account was merged into another one and stays closed.")
     user.active = True
     record(actor, "user.activated", user)
 
@@ -260,3 +262,70 @@ def review(user: User, *, keep: list[Role], actor: User) -> AccessReview:
 
 def find_user(email: str) -> User | None:
     return db.session.scalar(sa.select(User).where(User.email == normalise_email(email)))
+
+
+# --- imported accounts -------------------------------------------------------------------------
+
+def imported_accounts() -> list[User]:
+    """Accounts a results import made for addresses nobody here had: those still waiting to be
+    merged first (oldest first), then those already merged."""
+    return list(db.session.scalars(sa.select(User).where(User.imported_from != "")
+                                   .order_by(User.merged_into_id.isnot(None), User.created_at, User.id)))
+
+
+def imported_waiting() -> int:
+    """How many imported accounts are not merged yet."""
+    return db.session.scalar(sa.select(sa.func.count()).select_from(User).where(
+        User.imported_from != "", User.merged_into_id.is_(None))) or 0
+
+
+def holdings(user_ids: list[int]) -> dict[int, dict[str, int]]:
+    """What each account holds that a merge would move, counted in the database:
+    {user id: {"audits": n, "moderations": n, "actions": n}} (actions owned or verified)."""
+    from qa_app.exchange.accounts import MOVED
+
+    found: dict[int, dict[str, int]] = {uid: {} for uid in user_ids}
+    if not user_ids:
+        return found
+    for model, column_name in MOVED:
+        column = getattr(model, column_name)
+        for uid, count in db.session.execute(sa.select(column, sa.func.count()).where(column.in_(user_ids))
+                                             .group_by(column)):
+            kinds = found[uid]
+            kinds[model.__tablename__] = kinds.get(model.__tablename__, 0) + count
+    return found
+
+
+def merge_targets(source: User) -> list[User]:
+    """The accounts an imported account may be merged into: people's own accounts (not imported,
+    not merged), active ones first."""
+    return list(db.session.scalars(sa.select(User).where(
+        User.id != source.id, User.imported_from == "", User.merged_into_id.is_(None))
+        .order_by(User.active.desc(), User.display_name, User.email)))
+
+
+def suggested_target(source: User) -> User | None:
+    """The person's own account, when exactly one has the imported account's name (an imported
+    name that clashed carries its email in brackets: 'A Person (a@old.example)')."""
+    name = source.display_name
+    if name.endswith(f" ({source.email})"):
+        name = name[: -len(f" ({source.email})")]
+    matches = [u for u in merge_targets(source) if u.display_name.lower() == name.lower()]
+    return matches[0] if len(matches) == 1 else None
+
+
+def merge(source: User, into: User, *, actor: User) -> dict[str, int]:
+    """Merge an imported account into a person's own (exchange.accounts.merge_imported_account):
+    a refusal becomes a message on the form, and nothing changes."""
+    from qa_app.errors import DomainError
+    from qa_app.exchange.accounts import merge_imported_account
+
+    if into.imported_from:
+        raise ValidationFailed([("into", f"{into.email} was also made by an import: choose the person's own "
+                                         "account")])
+    try:
+        return merge_imported_account(source, into, actor=actor)
+    except ValidationFailed:
+        raise
+    except DomainError as error:
+        raise ValidationFailed([("into", error.message)]) from None

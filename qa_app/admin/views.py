@@ -5,8 +5,8 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_login import current_user
 
 from qa_app.admin import services
-from qa_app.admin.forms import (ROLE_HINTS, InviteForm, PersonForm, ReviewForm, SetPasswordForm, TeamForm,
-                                role_choices)
+from qa_app.admin.forms import (ROLE_HINTS, ConfirmMergeForm, InviteForm, MergeForm, PersonForm, ReviewForm,
+                                SetPasswordForm, TeamForm, role_choices)
 from qa_app.auth import sessions
 from qa_app.auth.forms import EmptyForm
 from qa_app.auth.models import Role, Team, User
@@ -192,6 +192,61 @@ def review(user_id: int):
                "deactivated": f"{user.display_name}'s account has been deactivated."}[outcome], "success")
         return redirect(url_for("admin.access_review"))
     return render_template("admin/review.html", person=user, form=form), (400 if form.errors else 200)
+
+
+# --- imported accounts ------------------------------------------------------------------------
+
+@bp.route("/imported-accounts")
+@roles_required(Role.ADMIN)
+def imported_accounts():
+    accounts = services.imported_accounts()
+    merged_ids = {a.merged_into_id for a in accounts if a.merged_into_id}
+    merged_into = {u.id: u for u in db.session.scalars(sa.select(User).where(User.id.in_(merged_ids)))} \
+        if merged_ids else {}
+    return render_template("admin/imported_accounts.html", accounts=accounts, merged_into=merged_into,
+                           holdings=services.holdings([a.id for a in accounts]))
+
+
+def _imported(user_id: int) -> User:
+    """An imported account still waiting to be merged: any other account is not found here."""
+    user = _person(user_id)
+    if not user.imported_from or user.merged_into_id is not None:
+        abort(404)
+    return user
+
+
+@bp.route("/imported-accounts/<int:user_id>/merge", methods=["GET", "POST"])
+@roles_required(Role.ADMIN)
+def merge(user_id: int):
+    """Step 1: choose the person's own account. Nothing changes until the next page is confirmed."""
+    source = _imported(user_id)
+    form = MergeForm()
+    form.into.choices = [("", "Choose an account")] + [
+        (str(u.id), f"{u.display_name} ({u.email})" + ("" if u.active else ", deactivated"))
+        for u in services.merge_targets(source)]
+    if request.method == "GET":
+        suggested = services.suggested_target(source)
+        form.into.data = str(suggested.id) if suggested else ""
+    if form.validate_on_submit():
+        return redirect(url_for("admin.confirm_merge", user_id=source.id, into_id=int(form.into.data)))
+    return render_template("admin/merge.html", source=source, form=form,
+                           held=services.holdings([source.id])[source.id]), (400 if form.errors else 200)
+
+
+@bp.route("/imported-accounts/<int:user_id>/merge/<int:into_id>", methods=["GET", "POST"])
+@roles_required(Role.ADMIN)
+def confirm_merge(user_id: int, into_id: int):
+    """Step 2: what will move, and the button that moves it."""
+    source = _imported(user_id)
+    into = _person(into_id)
+    form = ConfirmMergeForm()
+    result = commit_form(form, lambda: services.merge(source, into, actor=_actor()))
+    if result.ok:
+        flash(f"{source.email} has been merged into {into.display_name}'s account and closed.", "success")
+        return redirect(url_for("admin.person", user_id=into.id))
+    problems = [message for field in form for message in field.errors]
+    return render_template("admin/confirm_merge.html", source=source, into=into, form=form, problems=problems,
+                           held=services.holdings([source.id])[source.id]), (400 if problems else 200)
 
 
 # --- the invitation link -------------------------------------------------------------------------

@@ -27,6 +27,9 @@ POLICY = {
     "admin.team": {"GET": ADMIN, "POST": ADMIN},
     "admin.access_review": {"GET": ADMIN},
     "admin.review": {"GET": ADMIN, "POST": ADMIN},
+    "admin.imported_accounts": {"GET": ADMIN},
+    "admin.merge": {"GET": ADMIN, "POST": ADMIN},
+    "admin.confirm_merge": {"GET": ADMIN, "POST": ADMIN},
     "invitations.accept": {"GET": PUBLIC, "POST": PUBLIC},
     "sso.start": {"POST": PUBLIC},
     "sso.callback": {"GET": PUBLIC},
@@ -34,16 +37,18 @@ POLICY = {
 
 
 def extend_world(app, people, world):
-    """An active person to edit, a deactivated one to reactivate."""
+    """An active person to edit, a deactivated one to reactivate, an imported account to merge."""
     from qa_app.auth.models import Role
-    from qa_app.auth.services import create_user
+    from qa_app.auth.services import create_imported_user, create_user
     from qa_app.extensions import db
 
     with app.app_context():
         target = create_user(email=f"admin-target-{world.tag}@example.org", roles=[Role.AUDITOR, Role.VIEWER])
         gone = create_user(email=f"admin-gone-{world.tag}@example.org", roles=[Role.VIEWER], active=False)
+        imported = create_imported_user(email=f"admin-imported-{world.tag}@example.org", name="", role=Role.AUDITOR,
+                                        source=f"results-{world.tag}.xlsx")
         db.session.commit()
-        world.extra["target"], world.extra["gone"] = target.id, gone.id
+        world.extra["target"], world.extra["gone"], world.extra["imported"] = target.id, gone.id, imported.id
 
 
 def _fresh_invitation(w, who) -> str:
@@ -103,6 +108,18 @@ SCENARIOS = {
     ("admin.review", "POST"): lambda w, who: Call(url_for("admin.review", user_id=w.extra["target"]), 302,
                                                   "/admin/access-review", data={"keep": ["auditor"]},
                                                   event="user.access_reviewed"),
+    ("admin.imported_accounts", "GET"): lambda w, who: Call(url_for("admin.imported_accounts"), 200),
+    ("admin.merge", "GET"): lambda w, who: Call(url_for("admin.merge", user_id=w.extra["imported"]), 200),
+    # Choosing the account changes nothing: the next page asks to confirm.
+    ("admin.merge", "POST"): lambda w, who: Call(
+        url_for("admin.merge", user_id=w.extra["imported"]), 302,
+        f"/admin/imported-accounts/{w.extra['imported']}/merge/{w.extra['target']}",
+        data={"into": str(w.extra["target"])}),
+    ("admin.confirm_merge", "GET"): lambda w, who: Call(
+        url_for("admin.confirm_merge", user_id=w.extra["imported"], into_id=w.extra["target"]), 200),
+    ("admin.confirm_merge", "POST"): lambda w, who: Call(
+        url_for("admin.confirm_merge", user_id=w.extra["imported"], into_id=w.extra["target"]), 302,
+        f"/admin/people/{w.extra['target']}", data={}, event="user.merged"),
     ("invitations.accept", "GET"): lambda w, who: Call(_fresh_invitation(w, who), 200),
     ("invitations.accept", "POST"): lambda w, who: Call(_fresh_invitation(w, who), 302, "/sign-in", data={
         "password": PASSWORD, "confirm_password": PASSWORD}, event="invitation.accepted"),
