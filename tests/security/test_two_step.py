@@ -43,8 +43,9 @@ def _post_code(client, path, code):
     return client.post(path, data={"code": code, "csrf_token": _csrf_from(html)})
 
 
-def test_a_qa_lead_must_set_up_an_app_at_first_sign_in(app, make_user):
-    user = make_user("qa_lead")
+@pytest.mark.parametrize("role", ["qa_lead", "admin"])
+def test_a_qa_lead_or_admin_must_set_up_an_app_at_first_sign_in(app, make_user, role):
+    user = make_user(role)
     email, user_id = user.email, user.id
     client = app.test_client()
     secret, html = _enrol(client, email)
