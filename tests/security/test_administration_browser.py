@@ -77,3 +77,43 @@ def test_an_admin_invites_a_qa_lead_who_signs_in_with_two_step(browser, page, li
     row = page.locator("#people tr", has_text="Nadia Lead")
     assert "Set up" in row.inner_text() and "QA lead" in row.inner_text()
     assert axe_violations(page) == [], describe_violations(axe_violations(page))
+
+
+def test_an_admin_merges_an_imported_account_after_checking_what_moves(page, live_server, make_user, make_audit):
+    from qa_app.audits.models import Audit
+    from qa_app.auth.models import Role
+    from qa_app.auth.services import create_imported_user
+
+    admin = make_user("admin")
+    real = make_user("auditor", email="robin.own@council.example")
+    real.display_name = "Robin Own"
+    imported = create_imported_user(email="robin@old-council.example", name="Robin Own", role=Role.AUDITOR,
+                                    source="results 2024.xlsx")
+    db.session.commit()
+    make_audit(auditor=imported)
+    make_audit(auditor=imported)
+    admin_email, real_id, imported_id = admin.email, real.id, imported.id
+    release_db()
+
+    sign_in(page, live_server, admin_email, PASSWORD)
+    assert "waiting to be merged" in page.locator("#imported-waiting").inner_text()
+    page.get_by_role("link", name="See imported accounts").click()
+    row = page.locator("#imported tr", has_text="robin@old-council.example")
+    assert "2 audits" in row.inner_text() and "results 2024.xlsx" in row.inner_text()
+    assert axe_violations(page) == [], describe_violations(axe_violations(page))
+    row.get_by_role("link", name="Merge").click()
+    # The person's own account is already chosen (same name); nothing changes until confirmed.
+    assert page.get_by_label("Their own account").input_value() == str(real_id)
+    assert axe_violations(page) == [], describe_violations(axe_violations(page))
+    with page.expect_navigation():
+        page.get_by_role("button", name="Continue").click()
+    assert page.get_by_role("heading", name="Check before you merge").is_visible()
+    assert "2 audits" in page.locator(".govuk-summary-list").inner_text()
+    assert axe_violations(page) == [], describe_violations(axe_violations(page))
+    assert db.session.scalar(sa.select(sa.func.count()).where(Audit.auditor_id == imported_id)) == 2
+    release_db()
+    with page.expect_navigation():
+        page.get_by_role("button", name="Merge the accounts").click()
+    assert "has been merged into Robin Own's account" in page.locator(".govuk-notification-banner").inner_text()
+    assert db.session.scalar(sa.select(sa.func.count()).where(Audit.auditor_id == real_id)) == 2
+    release_db()
