@@ -39,6 +39,10 @@ def invite(*, email: str, display_name: str, roles: list[Role], team: Team | Non
     local passwords are off) to sign in through the organisation's single sign-on."""
     if not display_name.strip():
         raise ValidationFailed([("display_name", "Enter the person's name")])
+    held = find_user(email)
+    if held is not None and held.imported_from and held.merged_into_id is None:
+        raise ValidationFailed([("email", f"An import made an account for {held.email}. If the address is this "
+                                          "person's, open that account under People and reactivate it.")])
     user = create_user(email=email, roles=roles, display_name=display_name.strip(), team=team, actor=actor)
     record(actor, "user.invited", user, roles=sorted(r.value for r in roles))
     _send_link(user, purpose="invite", actor=actor, now=now)
@@ -131,12 +135,18 @@ def deactivate(user: User, *, actor: User) -> None:
 
 
 def reactivate(user: User, *, actor: User) -> None:
+    """Let the person sign in again. An account an import made becomes the person's own (the
+    address is theirs after all): it is no longer waiting to be merged. A merged one stays closed."""
     if user.active:
         return
     if user.merged_into_id is not None:
         raise NotPermitted("This account was merged into another one and stays closed.")
     user.active = True
-    record(actor, "user.activated", user)
+    if user.imported_from:
+        record(actor, "user.activated", user, was_imported_from=user.imported_from)
+        user.imported_from = ""
+    else:
+        record(actor, "user.activated", user)
 
 
 def reset_two_step(user: User, *, actor: User) -> None:

@@ -3,6 +3,7 @@ administration pages: the list of imported accounts, choosing the account, the c
 (nothing changes before it), what moves, refusals, and the history. The service itself:
 tests/integration/test_import_identity.py."""
 
+import html
 import re
 from urllib.parse import urlsplit
 
@@ -120,3 +121,39 @@ def test_a_real_account_is_never_merged_away_and_nothing_changes_on_a_refusal(ap
     db.session.expire_all()
     assert db.session.scalar(sa.select(sa.func.count()).select_from(User).where(User.merged_into_id.isnot(None))) == 0
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Event).where(Event.action == "user.merged")) == 0
+
+
+def test_an_imported_address_that_is_the_persons_own_is_reactivated_not_invited_again(app, make_user):
+    from tests.functional.test_auth import _post_sign_in
+
+    admin, client = _admin(app, make_user)
+    imported = _imported(email="their.real@council.example", name="Kim Real")
+    imported_id = imported.id
+    page = client.get("/admin/people/invite").get_data(as_text=True)
+    again = client.post("/admin/people/invite", data={
+        "email": "Their.Real@council.example", "display_name": "Kim Real", "roles": ["auditor"], "team_id": "",
+        "csrf_token": _csrf_from(page)})
+    assert again.status_code == 400
+    assert html.unescape(_error_messages(again.get_data(as_text=True))[0]) == (
+        "An import made an account for their.real@council.example. If the address is this person's, open that "
+        "account under People and reactivate it.")
+    person = client.get(f"/admin/people/{imported_id}").get_data(as_text=True)
+    assert "Made by the import of results 2025.xlsx" in person
+    client.post(f"/admin/people/{imported_id}/reactivate", data={"csrf_token": csrf_token(client)})
+    db.session.expire_all()
+    user = db.session.get(User, imported_id)
+    assert user.active and user.imported_from == ""
+    activated = db.session.scalar(sa.select(Event).where(Event.action == "user.activated"))
+    assert activated.detail == {"was_imported_from": "results 2025.xlsx"}
+    # Now the person's own account: no longer waiting to be merged, and it can be given a password.
+    assert "their.real@council.example" not in client.get("/admin/imported-accounts").get_data(as_text=True)
+    assert client.get(f"/admin/imported-accounts/{imported_id}/merge").status_code == 404
+    client.post(f"/admin/people/{imported_id}/send-password-link", data={"csrf_token": csrf_token(client)})
+    from tests.security.test_administration import NEW_PASSWORD, _link_for
+
+    link = _link_for("their.real@council.example")
+    form = app.test_client()
+    page = form.get(link).get_data(as_text=True)
+    assert form.post(link, data={"password": NEW_PASSWORD, "confirm_password": NEW_PASSWORD,
+                                 "csrf_token": _csrf_from(page)}).status_code == 302
+    assert _post_sign_in(app.test_client(), "their.real@council.example", NEW_PASSWORD).status_code == 302
