@@ -177,6 +177,25 @@ def end_everyones_sessions(*, actor: User | None) -> int:
 
 # --- invitations -------------------------------------------------------------------------------
 
+def invitations_waiting(user_ids: list[int] | None = None, *, now: datetime | None = None
+                        ) -> dict[int, tuple[str, datetime]]:
+    """For people who have never set a password: their latest link, as ("waiting", expires) or
+    ("expired", expired at). People with a password, or never sent a link, are left out."""
+    now = now or utcnow()
+    latest = (sa.select(Invitation.user_id, sa.func.max(Invitation.id).label("id"))
+              .where(Invitation.cancelled_at.is_(None)).group_by(Invitation.user_id).subquery())
+    query = (sa.select(Invitation.user_id, Invitation.expires_at, Invitation.used_at)
+             .join(latest, latest.c.id == Invitation.id).join(User, User.id == Invitation.user_id)
+             .where(User.password_hash.is_(None)))
+    if user_ids is not None:
+        query = query.where(Invitation.user_id.in_(user_ids))
+    found = {}
+    for user_id, expires_at, used_at in db.session.execute(query):
+        if used_at is None:
+            found[user_id] = ("waiting", expires_at) if expires_at > now else ("expired", expires_at)
+    return found
+
+
 def open_invitation(token: str, *, now: datetime | None = None) -> Invitation | None:
     """The invitation this token opens, if it is unused, not cancelled and not expired."""
     found = db.session.scalar(sa.select(Invitation).where(Invitation.token_hash == _hash(token)))

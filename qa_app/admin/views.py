@@ -49,7 +49,7 @@ def people():
 
     enrolled = set(db.session.scalars(sa.select(TotpCredential.user_id).where(TotpCredential.confirmed_at.isnot(None))))
     return render_template("admin/people.html", people=db.session.scalars(query).all(), search=search,
-                           enrolled=enrolled, reviewed=services.last_reviews(),
+                           enrolled=enrolled, reviewed=services.last_reviews(), invited=services.invitations_waiting(),
                            due_before=services.review_due_before())
 
 
@@ -87,6 +87,7 @@ def person(user_id: int):
 
     return render_template("admin/person.html", person=user, form=form, hints=ROLE_HINTS, button=EmptyForm(),
                            two_step=is_enrolled(user), open_sessions=len(sessions.open_sessions(user)),
+                           invitation=services.invitations_waiting([user.id]).get(user.id),
                            history=events_for(user, limit=30)), (400 if form.errors else 200)
 
 

@@ -226,3 +226,27 @@ def test_the_review_period_is_a_setting(database_url, make_user):
         assert [u.id for u in overdue()] == [person.id]
         db.session.remove()
         db.engine.dispose()
+
+
+def test_the_people_pages_show_who_has_not_used_their_invitation(app, make_user):
+    admin, client = _admin_client(app, make_user)
+    _invite(client, email="not.yet@example.org", name="Not Yet")
+    user_id = db.session.scalar(sa.select(User.id).where(User.email == "not.yet@example.org"))
+    row = re.search(r'<tr class="govuk-table__row">(?:(?!</tr>).)*not\.yet@example\.org.*?</tr>',
+                    client.get("/admin/people").get_data(as_text=True), re.S).group(0)
+    assert ">Invited<" in row
+    assert "The link works until" in client.get(f"/admin/people/{user_id}").get_data(as_text=True)
+    db.session.execute(sa.update(Invitation).values(expires_at=utcnow() - timedelta(hours=1)))
+    db.session.commit()
+    assert ">Invitation expired<" in client.get("/admin/people").get_data(as_text=True)
+    assert "The link expired on" in client.get(f"/admin/people/{user_id}").get_data(as_text=True)
+    # A new link: waiting again; once used, the person is simply active.
+    client.post(f"/admin/people/{user_id}/send-password-link", data={"csrf_token": csrf_token(client)})
+    assert "The link works until" in client.get(f"/admin/people/{user_id}").get_data(as_text=True)
+    path = _link_for("not.yet@example.org")
+    other = app.test_client()
+    other.post(path, data={"password": NEW_PASSWORD, "confirm_password": NEW_PASSWORD,
+                           "csrf_token": csrf_token(other, path)})
+    person = client.get(f"/admin/people/{user_id}").get_data(as_text=True)
+    assert "The link" not in person
+    assert "Invited<" not in client.get("/admin/people").get_data(as_text=True)
