@@ -179,3 +179,39 @@ def test_local_passwords_can_be_switched_off(database_url, provider, monkeypatch
 def test_without_single_sign_on_configured_there_is_no_button_and_no_route(client):
     assert "organisation account" not in client.get("/sign-in").get_data(as_text=True)
     assert client.get("/sign-in/sso/callback?code=x&state=y").status_code == 404
+
+
+def test_with_passwords_off_an_invited_person_is_told_to_use_single_sign_on(database_url, provider, monkeypatch,
+                                                                          make_user):
+    from qa_app.admin.models import Invitation
+    from qa_app.auth.models import User
+    from qa_app.notifications.models import Notification
+    from tests.conftest import csrf_token
+
+    app = _sso_app(database_url, provider, monkeypatch, LOCAL_PASSWORDS=False)
+    with app.app_context():
+        make_user("admin", email="the.admin@example.org")
+        provider.person = {"sub": "admin-sub", "email": "the.admin@example.org", "email_verified": True}
+        client = app.test_client()
+        assert sso_sign_in(client, provider).status_code == 302      # no second step: the provider's own MFA
+        page = client.get("/admin/people/invite").get_data(as_text=True)
+        invited = client.post("/admin/people/invite", data={
+            "email": "new.starter@example.org", "display_name": "New Starter", "roles": ["qa_lead"], "team_id": "",
+            "csrf_token": _csrf_from(page)})
+        assert invited.status_code == 302
+        user = db.session.scalar(sa.select(User).where(User.email == "new.starter@example.org"))
+        user_id = user.id
+        body = db.session.scalar(sa.select(Notification.body).where(Notification.recipient_id == user_id))
+        assert "Sign in with your organisation account" in body and "/invitation/" not in body
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(Invitation)) == 0
+        person = client.get(f"/admin/people/{user_id}").get_data(as_text=True)
+        assert "Send a link to set a new password" not in person
+        assert client.post(f"/admin/people/{user_id}/send-password-link",
+                           data={"csrf_token": csrf_token(client)}).status_code == 403
+        # The invited QA lead signs in through the provider, straight into the service.
+        provider.person = {"sub": "starter-sub", "email": "new.starter@example.org", "email_verified": True}
+        theirs = app.test_client()
+        assert urlsplit(sso_sign_in(theirs, provider).headers["Location"]).path == "/home"
+        assert _is_signed_in(theirs)
+        db.session.remove()
+        db.engine.dispose()
