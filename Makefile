@@ -35,9 +35,12 @@ migrate: install
 	$(FLASK) db upgrade
 	$(FLASK) templates sync
 
+# The web server and a background-job worker (large exports and imports) together; Ctrl+C stops both.
 run: install assets migrate
 	$(FLASK) demo
-	@echo "Serving on http://127.0.0.1:$(PORT)"
+	@echo "Serving on http://127.0.0.1:$(PORT), with a background-job worker"
+	@$(FLASK) jobs worker & worker=$$!; \
+	trap 'kill -TERM $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT INT TERM; \
 	$(FLASK) run --host 127.0.0.1 --port $(PORT)
 
 # Debian packages the tests use, when missing: chromium (browser tests), PostgreSQL (the suite runs

@@ -84,6 +84,15 @@ class Config:
     # other processes given the same folder). Off unless set: the test suite sets it, because each
     # test builds an app of its own and would otherwise compile every page it renders again.
     JINJA_BYTECODE_CACHE_DIR = os.environ.get("JINJA_BYTECODE_CACHE_DIR", "")
+    # Background jobs (docs/deployment.md, "Background jobs"): the queue (empty: a SQLite file in
+    # instance/), where job files are kept (shared by every server and worker), for how long, and
+    # from what size an export or an import runs as a job rather than inside the web request.
+    JOB_QUEUE_URL = os.environ.get("JOB_QUEUE_URL", "")
+    JOB_FILES_DIR = os.environ.get("JOB_FILES_DIR") or str(BASE_DIR / "instance" / "job-files")
+    JOB_FILES_KEEP_HOURS = int(os.environ.get("JOB_FILES_KEEP_HOURS", "24"))
+    JOB_STALE_MINUTES = int(os.environ.get("JOB_STALE_MINUTES", "30"))
+    JOB_EXPORT_AUDITS = int(os.environ.get("JOB_EXPORT_AUDITS", "2000"))
+    JOB_IMPORT_BYTES = int(os.environ.get("JOB_IMPORT_KB", "256")) * 1024
 
 
 class DevelopmentConfig(Config):
@@ -115,6 +124,7 @@ class TestConfig(Config):
     SECRET_KEY = "test-secret"
     ARGON2_TIME_COST = 1
     ARGON2_MEMORY_COST = 32   # argon2's least for its four lanes: about 1.5 ms a hash, not 7
+    JOB_QUEUE_URL = os.environ.get("JOB_QUEUE_URL", "memory://")  # jobs run by runner.drain() in tests
 
 
 CONFIGS = {

@@ -93,14 +93,15 @@ def register_blueprints(app: Flask) -> None:
     from qa_app.dashboard import bp as dashboard_bp
     from qa_app.escalations.views import bp as escalations_bp
     from qa_app.exchange.views import bp as exchange_bp
+    from qa_app.jobs.views import bp as jobs_bp
     from qa_app.moderation.views import bp as moderation_bp
     from qa_app.reports.views import bp as reports_bp
     from qa_app.reviews.views import bp as reviews_bp
     from qa_app.rounds.views import bp as rounds_bp
 
     for blueprint in (auth_bp, dashboard_bp, cases_bp, rounds_bp, audits_bp, moderation_bp, actions_bp,
-                      reviews_bp, escalations_bp, challenges_bp, reports_bp, exchange_bp, account_bp, mfa_bp, admin_bp, invitations_bp,
-                      sso_bp):
+                      reviews_bp, escalations_bp, challenges_bp, reports_bp, exchange_bp, jobs_bp, account_bp, mfa_bp,
+                      admin_bp, invitations_bp, sso_bp):
         app.register_blueprint(blueprint)
 
     govuk_assets = os.path.join(app.root_path, "static", "govuk", "assets")

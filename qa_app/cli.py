@@ -22,6 +22,7 @@ def register_commands(app: Flask) -> None:
     from qa_app.demo import demo_command
     from qa_app.escalations.cli import escalations_cli
     from qa_app.exchange.cli import export_cli, results_cli
+    from qa_app.jobs.cli import jobs_cli
     from qa_app.notifications.cli import notifications_cli
     from qa_app.reports.cli import report_cli
 
@@ -32,6 +33,7 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(challenges_cli)
     app.cli.add_command(escalations_cli)
     app.cli.add_command(notifications_cli)
+    app.cli.add_command(jobs_cli)
 
 
 def main() -> None:

@@ -9,17 +9,19 @@ from qa_app.cases.models import CaseFactor, CaseFile
 from qa_app.challenges.models import Challenge, ChallengeStage
 from qa_app.escalations.models import Escalation
 from qa_app.history.models import Event
+from qa_app.jobs.models import Job
 from qa_app.mfa.models import RecoveryCode, TotpCredential
 from qa_app.moderation.models import ModeratedAnswer, Moderation, ModerationChange
 from qa_app.notifications.models import Notification
+from qa_app.reports.models import CachedReport, ReportState
 from qa_app.reviews.models import ReviewCheck
 from qa_app.rounds.models import AuditRound, SampleChange
 from qa_app.sso.models import ExternalIdentity
 
 __all__ = [
     "AccessReview", "Action", "Answer", "Audit", "AuditRound", "AuditVersion", "CaseFactor", "CaseFile", "Challenge",
-    "ChallengeStage", "Escalation", "Event", "ExternalIdentity", "Invitation", "ModeratedAnswer", "Moderation", "ModerationChange", "Notification",
-    "Reflection",
-    "QuestionTheme", "RecoveryCode", "ReviewCheck", "SampleChange", "Team", "TemplateGrade", "TemplateQuestion", "TemplateVersion",
-    "SignInThrottle", "TotpCredential", "User", "UserRole", "UserSession",
+    "ChallengeStage", "Escalation", "Event", "ExternalIdentity", "Invitation", "Job", "ModeratedAnswer", "Moderation",
+    "ModerationChange", "Notification", "Reflection", "CachedReport", "ReportState",
+    "QuestionTheme", "RecoveryCode", "ReviewCheck", "SampleChange", "Team", "TemplateGrade", "TemplateQuestion",
+    "TemplateVersion", "SignInThrottle", "TotpCredential", "User", "UserRole", "UserSession",
 ]

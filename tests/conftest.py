@@ -71,10 +71,20 @@ def _jinja_bytecode_cache(tmp_path_factory):
 
 
 def _app_for(url: str, **overrides):
-    config = {"SQLALCHEMY_DATABASE_URI": url, "TEMPLATES_DIR": str(TEMPLATES_DIR)}
+    config = {"SQLALCHEMY_DATABASE_URI": url, "TEMPLATES_DIR": str(TEMPLATES_DIR), "JOB_FILES_DIR": _job_files_for(url)}
     if JINJA_CACHE_DIR is not None:
         config["JINJA_BYTECODE_CACHE_DIR"] = str(JINJA_CACHE_DIR)
     return create_app("test", {**config, **overrides})
+
+
+def _job_files_for(url: str) -> str:
+    """Each test database has its own folder of job files, beside it (SQLite) or in /tmp."""
+    parsed = sa.engine.make_url(url)
+    if parsed.get_backend_name() == "sqlite" and parsed.database:
+        return str(Path(parsed.database).parent / f"{Path(parsed.database).stem}-job-files")
+    import tempfile
+
+    return str(Path(tempfile.gettempdir()) / f"qa-job-files-{parsed.database or 'memory'}")
 
 
 def _migrate_and_sync(url: str) -> None:
@@ -179,8 +189,8 @@ class RequestScopedClient(FlaskClient):
     """
 
     def open(self, *args, **kwargs):
-        # End the test's own transaction first: on SQLite every transaction takes the write lock
-        # (BEGIN IMMEDIATE), and the request must not wait for the test.
+        # End the test's own transaction first: on SQLite a transaction that has written holds the
+        # write lock until it ends, and the request must not wait for the test.
         db.session.commit()
         with self.application.app_context():
             return super().open(*args, **kwargs)

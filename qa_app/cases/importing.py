@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from qa_app.auth.models import Team
 from qa_app.auth.services import get_or_create_team
 from qa_app.cases.models import FACTORS, CaseFactor, CaseFile, CaseStatus, CaseType, parse_case_type
-from qa_app.db import utcnow
+from qa_app.db import lock_for_writing, utcnow
 from qa_app.errors import DomainError
 from qa_app.extensions import db
 from qa_app.history.services import record
@@ -206,6 +206,8 @@ def _fill(case: CaseFile, row: CaseRow, team: Team, present: set[str]) -> bool:
 def _lock_imports() -> None:
     if db.session.get_bind().dialect.name == "postgresql":
         db.session.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": _IMPORT_LOCK})
+    else:
+        lock_for_writing(db.session)   # SQLite: the write lock before the reads the import checks
 
 
 def _text(value) -> str:

@@ -34,13 +34,6 @@ def clean_text(text: str) -> str:
     return text
 
 
-def row_cells(ws, values: list) -> list:
-    """`cell` for a whole row, with the common cases (text, numbers, empty) inline for speed."""
-    # clean_text is cached: labels, question texts and section titles repeat on every row.
-    return [clean_text(v) if v.__class__ is str else (v if v is None or v.__class__ in (int, float, bool)
-                                                        else cell(ws, v)) for v in values]
-
-
 def cell(ws, value):
     """What to append for `value` in a write-only sheet.
 

@@ -9,3 +9,9 @@ class ResultsImportForm(FlaskForm):
                      validators=[FileRequired(message="Choose a workbook to upload")],
                      description="A workbook in the exchange format, with the sheets 'Audits' and 'Answers'.")
     submit = SubmitField("Import results", widget=GovSubmitInput())
+
+
+class StartExportForm(FlaskForm):
+    """A button: prepare a large export in the background."""
+
+    submit = SubmitField("Prepare the export", widget=GovSubmitInput())

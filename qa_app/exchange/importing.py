@@ -23,7 +23,7 @@ from qa_app.auth.models import Role, User
 from qa_app.auth.services import create_imported_user, normalise_email
 from qa_app.cases import services as cases
 from qa_app.cases.models import CaseFile, parse_case_type
-from qa_app.db import utcnow
+from qa_app.db import lock_for_writing, utcnow
 from qa_app.errors import DomainError
 from qa_app.exchange.cells import read_text
 from qa_app.exchange.queries import ANSWER_HEADERS, AUDIT_HEADERS
@@ -121,7 +121,7 @@ def import_results(data: bytes, filename: str, *, actor, limits: Limits = IMPORT
     progress(STEPS[0])
     try:
         tables = read_workbook(data, filename, sheets=["Audits", "Answers", "Actions"], limits=limits,
-                               optional=("Actions",))
+                               optional=("Actions",), continued=("Audits", "Answers", "Actions"))
     except UnreadableFile as error:
         raise ResultsRejected([error.message]) from None
     problems = _Problems()
@@ -135,7 +135,7 @@ def import_results(data: bytes, filename: str, *, actor, limits: Limits = IMPORT
         raise ResultsRejected(problems.lines())
 
     progress(STEPS[1])
-    failed: dict[str, int] = {}
+    failed: dict[str, str] = {}
     plans = _plan_audits(audits_table.rows, problems, failed)
     _plan_answers(answers_table.rows, plans, problems, failed)
     if "Actions" in tables:
@@ -149,12 +149,14 @@ def import_results(data: bytes, filename: str, *, actor, limits: Limits = IMPORT
         raise ResultsRejected([f"Nothing to import: all {len(plans)} audit(s) in the workbook, and their actions, "
                                "are already here (recognised by their Audit UID), whatever the round is called."])
     progress(STEPS[2])
+    lock_for_writing(db.session)   # SQLite: two imports take turns (what they look up, then add)
     return _write(plans, actor=actor, filename=filename)
 
 
 @dataclass
 class _AuditPlan:
     row: int
+    sheet: str
     source_id: str
     round_name: str
     version: TemplateVersion
@@ -186,59 +188,59 @@ class _AuditPlan:
 _UID = re.compile(r"^[0-9a-f]{32}$")
 
 
-def _plan_audits(rows, problems: _Problems, failed: dict[str, int]) -> dict[str, _AuditPlan]:
-    """The audits of the Audits sheet that are good; `failed` gets the Audit ID and row of those
-    that are not (their answers and actions are then not checked one by one)."""
+def _plan_audits(rows, problems: _Problems, failed: dict[str, str]) -> dict[str, _AuditPlan]:
+    """The audits of the Audits sheet that are good; `failed` gets the Audit ID and place ("Audits
+    row 4") of those that are not (their answers and actions are then not checked one by one)."""
     plans: dict[str, _AuditPlan] = {}
     versions: dict[tuple[str, str], TemplateVersion | None] = {}
     seen_round_case: dict[tuple[str, str], int] = {}
     for raw in rows:
-        v, n = raw.values, raw.number
+        v, n, sheet = raw.values, raw.number, raw.sheet or "Audits"
         bad = problems.reported
         source_id = _text(v.get("Audit ID"))
         if not source_id:
-            problems.at("Audits", n, "Audit ID", "is empty")
+            problems.at(sheet, n, "Audit ID", "is empty")
         elif source_id in plans:
-            problems.at("Audits", n, "Audit ID", f"{source_id} appears twice (first in row {plans[source_id].row})")
+            problems.at(sheet, n, "Audit ID", f"{source_id} appears twice (first in row {plans[source_id].row})")
         key, label = _text(v.get("Template")), _text(v.get("Template version"))
         if (key, label) not in versions:
             versions[(key, label)] = _find_version(key, label)
         version = versions[(key, label)]
         if version is None:
-            problems.at("Audits", n, "Template", f"no template '{key}'" + (f" version '{label}'" if label else "")
+            problems.at(sheet, n, "Template", f"no template '{key}'" + (f" version '{label}'" if label else "")
                         + " is stored here (run `templates sync`)")
         round_name = " ".join(_text(v.get("Round")).split())
         if not round_name:
-            problems.at("Audits", n, "Round", "is empty")
+            problems.at(sheet, n, "Round", "is empty")
         reference = _text(v.get("Case reference")).upper()
         if not reference:
-            problems.at("Audits", n, "Case reference", "is empty")
+            problems.at(sheet, n, "Case reference", "is empty")
         elif (round_name, reference) in seen_round_case:
-            problems.at("Audits", n, "Case reference", f"{reference} is audited twice in round '{round_name}' "
+            problems.at(sheet, n, "Case reference", f"{reference} is audited twice in round '{round_name}' "
                         f"(also row {seen_round_case[(round_name, reference)]})")
         seen_round_case[(round_name, reference)] = n
         case_type_text = _text(v.get("Case type"))
         case_type = parse_case_type(case_type_text) if case_type_text else None
         if case_type_text and case_type is None:
-            problems.at("Audits", n, "Case type", f"'{case_type_text[:40]}' is not a known case type")
+            problems.at(sheet, n, "Case type", f"'{case_type_text[:40]}' is not a known case type")
         auditor_email = normalise_email(_text(v.get("Auditor")))
         if "@" not in auditor_email:
-            problems.at("Audits", n, "Auditor", "must be the auditor's email address")
-        submitted_at = _datetime(v.get("Submitted on"), problems, "Audits", n, "Submitted on") or utcnow()
+            problems.at(sheet, n, "Auditor", "must be the auditor's email address")
+        submitted_at = _datetime(v.get("Submitted on"), problems, sheet, n, "Submitted on") or utcnow()
         scale = version.template.scale if version else None
-        auditor_grade = _grade(scale, v.get("Auditor grade"), problems, "Audits", n, "Auditor grade", required=True)
-        moderated_grade = _grade(scale, v.get("Moderated grade"), problems, "Audits", n, "Moderated grade")
+        auditor_grade = _grade(scale, v.get("Auditor grade"), problems, sheet, n, "Auditor grade", required=True)
+        moderated_grade = _grade(scale, v.get("Moderated grade"), problems, sheet, n, "Moderated grade")
         moderator_email = normalise_email(_text(v.get("Moderator")))
         if moderated_grade is not None and "@" not in moderator_email:
-            problems.at("Audits", n, "Moderator", "a moderated audit needs the moderator's email address")
+            problems.at(sheet, n, "Moderator", "a moderated audit needs the moderator's email address")
         status_text = _text(v.get("Status")).lower()
         status = _STATUS.get(status_text) if status_text else (
             AuditStatus.MODERATED if moderated_grade is not None else AuditStatus.SUBMITTED)
         if status is None or status in (AuditStatus.NOT_STARTED, AuditStatus.IN_PROGRESS, AuditStatus.REMOVED):
-            problems.at("Audits", n, "Status", f"'{status_text}' is not the status of a submitted audit")
+            problems.at(sheet, n, "Status", f"'{status_text}' is not the status of a submitted audit")
         because = _text(v.get("Selected for moderation because")) or SelectionReason.HAND.value
         if moderated_grade is not None and because not in {r.value for r in SelectionReason}:
-            problems.at("Audits", n, "Selected for moderation because", f"'{because[:40]}' is not one of "
+            problems.at(sheet, n, "Selected for moderation because", f"'{because[:40]}' is not one of "
                         + ", ".join(r.value for r in SelectionReason))
         risk = _text(v.get("Child at immediate risk")).lower() in ("yes", "y", "true", "1")
         risk_reason = read_text(v.get("Immediate risk reason")).strip()
@@ -246,21 +248,21 @@ def _plan_audits(rows, problems: _Problems, failed: dict[str, int]) -> dict[str,
             risk_reason = "Flagged in an imported audit (no reason recorded)."
         uid = _text(v.get("Audit UID")).lower()
         if uid and not _UID.match(uid):
-            problems.at("Audits", n, "Audit UID", "must be 32 letters a–f and digits, as the export writes it")
+            problems.at(sheet, n, "Audit UID", "must be 32 letters a–f and digits, as the export writes it")
         elif uid and uid in {plan.uid for plan in plans.values()}:
-            problems.at("Audits", n, "Audit UID", f"{uid} appears twice")
+            problems.at(sheet, n, "Audit UID", f"{uid} appears twice")
         if problems.reported > bad or version is None:
             if source_id:
-                failed.setdefault(source_id, n)
+                failed.setdefault(source_id, f"{sheet} row {n}")
             continue
         plans[source_id] = _AuditPlan(
-            row=n, source_id=source_id, round_name=round_name, version=version, reference=reference,
+            row=n, sheet=sheet, source_id=source_id, round_name=round_name, version=version, reference=reference,
             case_type=case_type.value if case_type else None, team=" ".join(_text(v.get("Team")).split()),
             auditor_email=auditor_email, auditor_name=_text(v.get("Auditor name")), submitted_at=submitted_at,
             auditor_grade=auditor_grade, status=status, immediate_risk=risk, risk_reason=risk_reason,
             summary=read_text(v.get("Overall summary")).strip(), moderator_email=moderator_email,
             moderator_name=_text(v.get("Moderator name")),
-            moderated_at=_datetime(v.get("Moderated on"), problems, "Audits", n, "Moderated on"),
+            moderated_at=_datetime(v.get("Moderated on"), problems, sheet, n, "Moderated on"),
             moderated_grade=moderated_grade, rationale=read_text(v.get("Moderator rationale")).strip(),
             selected_because=because,
             round_started=_date(v.get("Round started on")), round_due=_date(v.get("Round due date")), uid=uid,
@@ -287,35 +289,34 @@ def _check_cases(plans: dict[str, _AuditPlan], problems: _Problems) -> None:
         existing.update(db.session.scalars(sa.select(CaseFile.reference).where(CaseFile.reference.in_(chunk))))
     for plan in plans.values():
         if plan.held is None and plan.reference not in existing and (not plan.case_type or not plan.team):
-            problems.at("Audits", plan.row, "Case type", f"case file {plan.reference} is new here, so its "
+            problems.at(plan.sheet, plan.row, "Case type", f"case file {plan.reference} is new here, so its "
                         "'Case type' and 'Team' are needed")
     rounds = {name: round_ for name, round_ in db.session.execute(
         sa.select(AuditRound.name, AuditRound).where(AuditRound.name.in_({p.round_name for p in plans.values()})))}
     for plan in plans.values():
         round_ = rounds.get(plan.round_name)
         if plan.held is None and round_ is not None and round_.template_version.key != plan.version.key:
-            problems.at("Audits", plan.row, "Round", f"round '{plan.round_name}' exists here with another template")
+            problems.at(plan.sheet, plan.row, "Round", f"round '{plan.round_name}' exists here with another template")
 
 
-def _not_checked(sheet: str, rows: dict[str, list[int]], failed: dict[str, int], problems: _Problems) -> None:
-    """Say once, per audit with problems, which rows of `sheet` belong to it and were not checked."""
-    for source_id, numbers in rows.items():
+def _not_checked(rows: dict[tuple[str, str], list[int]], failed: dict[str, str], problems: _Problems) -> None:
+    """Say once, per sheet and audit with problems, which rows belong to it and were not checked."""
+    for (sheet, source_id), numbers in rows.items():
         problems.append(f"{sheet}, {_rows(numbers)}: not checked, because their audit (Audit ID {source_id}, "
-                        f"Audits row {failed[source_id]}) has the problems above")
+                        f"{failed[source_id]}) has the problems above")
 
 
-def _plan_answers(rows, plans: dict[str, _AuditPlan], problems: _Problems, failed: dict[str, int]) -> None:
-    choices_of = {}
-    unchecked: dict[str, list[int]] = {}
+def _plan_answers(rows, plans: dict[str, _AuditPlan], problems: _Problems, failed: dict[str, str]) -> None:
+    unchecked: dict[tuple[str, str], list[int]] = {}
     for raw in rows:
-        v, n = raw.values, raw.number
+        v, n, sheet = raw.values, raw.number, raw.sheet or "Answers"
         source_id = _text(v.get("Audit ID"))
         plan = plans.get(source_id)
         if plan is None and source_id in failed:
-            unchecked.setdefault(source_id, []).append(n)
+            unchecked.setdefault((sheet, source_id), []).append(n)
             continue
         if plan is None:
-            problems.at("Answers", n, "Audit ID", f"'{source_id}' is not an audit of the Audits sheet"
+            problems.at(sheet, n, "Audit ID", f"'{source_id}' is not an audit of the Audits sheet"
                         " (or that audit has problems)")
             continue
         key = _text(v.get("Question key"))
@@ -323,35 +324,35 @@ def _plan_answers(rows, plans: dict[str, _AuditPlan], problems: _Problems, faile
         try:
             question = template.question(key)
         except KeyError:
-            problems.at("Answers", n, "Question key", f"'{key[:80]}' is not a question of {template.key} "
+            problems.at(sheet, n, "Question key", f"'{key[:80]}' is not a question of {template.key} "
                         f"version {template.version}")
             continue
         if key in plan.answers:
-            problems.at("Answers", n, "Question key", f"'{key}' is answered twice for audit {source_id}")
+            problems.at(sheet, n, "Question key", f"'{key}' is answered twice for audit {source_id}")
             continue
-        value = _answer_value(question, v.get("Auditor answer"), template, problems, n, choices_of)
-        moderated = _grade(template.scale, v.get("Moderated answer"), problems, "Answers", n, "Moderated answer") \
+        value = _answer_value(question, v.get("Auditor answer"), template, problems, n, sheet)
+        moderated = _grade(template.scale, v.get("Moderated answer"), problems, sheet, n, "Moderated answer") \
             if question.is_graded else None
         plan.answers[key] = {"value": value, "evidence": read_text(v.get("Evidence")).strip(),
                              "moderated": moderated, "rationale": read_text(v.get("Moderator rationale")).strip()}
-    _not_checked("Answers", unchecked, failed, problems)
+    _not_checked(unchecked, failed, problems)
 
 
 _ACTION_STATUSES = {status.value: status for status in ActionStatus}
 
 
-def _plan_actions(rows, plans: dict[str, "_AuditPlan"], problems: "_Problems", failed: dict[str, int]) -> None:
+def _plan_actions(rows, plans: dict[str, "_AuditPlan"], problems: "_Problems", failed: dict[str, str]) -> None:
     """The optional Actions sheet: actions are attached to the audits of the Audits sheet."""
-    unchecked: dict[str, list[int]] = {}
+    unchecked: dict[tuple[str, str], list[int]] = {}
     for raw in rows:
-        v, n = raw.values, raw.number
+        v, n, sheet = raw.values, raw.number, raw.sheet or "Actions"
         bad = problems.reported
         plan = plans.get(_text(v.get("Audit ID")))
         if plan is None and _text(v.get("Audit ID")) in failed:
-            unchecked.setdefault(_text(v.get("Audit ID")), []).append(n)
+            unchecked.setdefault((sheet, _text(v.get("Audit ID"))), []).append(n)
             continue
         if plan is None:
-            problems.at("Actions", n, "Audit ID", f"'{_text(v.get('Audit ID'))}' is not an audit of the Audits sheet"
+            problems.at(sheet, n, "Audit ID", f"'{_text(v.get('Audit ID'))}' is not an audit of the Audits sheet"
                         " (or that audit has problems)")
             continue
         key = _text(v.get("Question key")) or None
@@ -359,36 +360,36 @@ def _plan_actions(rows, plans: dict[str, "_AuditPlan"], problems: "_Problems", f
             try:
                 plan.version.template.question(key)
             except KeyError:
-                problems.at("Actions", n, "Question key", f"'{key[:80]}' is not a question of this audit's template")
+                problems.at(sheet, n, "Question key", f"'{key[:80]}' is not a question of this audit's template")
         description = read_text(v.get("What must change")).strip()
         if not description:
-            problems.at("Actions", n, "What must change", "is empty")
+            problems.at(sheet, n, "What must change", "is empty")
         owner = normalise_email(_text(v.get("Owner")))
         if "@" not in owner:
-            problems.at("Actions", n, "Owner", "must be the owner's email address")
+            problems.at(sheet, n, "Owner", "must be the owner's email address")
         due = _date(v.get("Due date"))
         if due is None:
-            problems.at("Actions", n, "Due date", "must be a date")
+            problems.at(sheet, n, "Due date", "must be a date")
         status = _ACTION_STATUSES.get(_text(v.get("Status")).lower())
         if status is None:
-            problems.at("Actions", n, "Status", "must be Open, Done, Verified or Reopened")
-        done_at = _datetime(v.get("Done on"), problems, "Actions", n, "Done on")
+            problems.at(sheet, n, "Status", "must be Open, Done, Verified or Reopened")
+        done_at = _datetime(v.get("Done on"), problems, sheet, n, "Done on")
         verifier = normalise_email(_text(v.get("Verified by")))
         uid = _text(v.get("Action UID")).lower()
         if uid and not _UID.match(uid):
-            problems.at("Actions", n, "Action UID", "must be 32 letters a–f and digits, as the export writes it")
+            problems.at(sheet, n, "Action UID", "must be 32 letters a–f and digits, as the export writes it")
         if status == "verified" and "@" not in verifier:
-            problems.at("Actions", n, "Verified by", "a verified action needs the verifier's email address")
+            problems.at(sheet, n, "Verified by", "a verified action needs the verifier's email address")
         if problems.reported > bad:
             continue
         plan.actions.append({
             "question_key": key, "description": description, "owner": owner, "due_date": due, "status": status,
             "done_at": done_at or (plan.submitted_at if status in ("done", "verified") else None),
             "done_note": read_text(v.get("What was done")).strip(), "verifier": verifier if "@" in verifier else "",
-            "verified_at": _datetime(v.get("Verified on"), problems, "Actions", n, "Verified on"),
+            "verified_at": _datetime(v.get("Verified on"), problems, sheet, n, "Verified on"),
             "reopened_reason": read_text(v.get("Reopened because")).strip(), "uid": uid,
         })
-    _not_checked("Actions", unchecked, failed, problems)
+    _not_checked(unchecked, failed, problems)
 
 
 def _held_action_uids(plans: dict[str, "_AuditPlan"]) -> set[str]:
@@ -400,32 +401,32 @@ def _held_action_uids(plans: dict[str, "_AuditPlan"]) -> set[str]:
     return held
 
 
-def _answer_value(question, raw, template, problems, n, _cache):
+def _answer_value(question, raw, template, problems, n, sheet):
     if raw is None or raw == "":
         return None
     if question.type == "grade":
-        return _grade(template.scale, raw, problems, "Answers", n, "Auditor answer")
+        return _grade(template.scale, raw, problems, sheet, n, "Auditor answer")
     if question.type == "yes_partly_no":
         text = _text(raw).lower()
         mapping = {k: k for k, _ in YES_PARTLY_NO} | {label.lower(): k for k, label in YES_PARTLY_NO} | {"n/a": "na"}
         if text not in mapping:
-            problems.at("Answers", n, "Auditor answer", f"'{_text(raw)[:40]}' is not Yes, Partly, No or Not applicable")
+            problems.at(sheet, n, "Auditor answer", f"'{_text(raw)[:40]}' is not Yes, Partly, No or Not applicable")
         return mapping.get(text)
     if question.type == "choice":
         text = _text(raw)
         if text not in question.choices:
-            problems.at("Answers", n, "Auditor answer", f"'{text[:60]}' is not one of the question's choices")
+            problems.at(sheet, n, "Auditor answer", f"'{text[:60]}' is not one of the question's choices")
         return text
     if question.type == "date":
         day = _date(raw)
         if day is None:
-            problems.at("Answers", n, "Auditor answer", f"'{_text(raw)[:30]}' is not a date")
+            problems.at(sheet, n, "Auditor answer", f"'{_text(raw)[:30]}' is not a date")
         return day.isoformat() if day else None
     if question.type == "number":
         try:
             number = float(raw) if not isinstance(raw, (int, float)) else raw
         except ValueError:
-            problems.at("Answers", n, "Auditor answer", f"'{_text(raw)[:30]}' is not a number")
+            problems.at(sheet, n, "Auditor answer", f"'{_text(raw)[:30]}' is not a number")
             return None
         return str(int(number)) if float(number).is_integer() else str(number)
     return read_text(raw).strip()
@@ -455,7 +456,7 @@ def _write(plans: dict[str, _AuditPlan], *, actor, filename: str) -> ImportSumma
         except ResultsRejected:
             raise
         except DomainError as error:
-            raise ResultsRejected([f"Audits, row {plan.row}: {error.message}"]) from None
+            raise ResultsRejected([f"{plan.sheet}, row {plan.row}: {error.message}"]) from None
     db.session.flush()
     record(actor, "results.imported", None, filename=filename[:200], audits=summary.audits,
            rounds_created=summary.rounds_created, users_created=summary.users_created,
@@ -501,7 +502,7 @@ def _new_audit(plan: _AuditPlan, round_of: dict[str, AuditRound], user_for, summ
     summary.cases_created += added
     db.session.flush()
     if db.session.scalar(sa.select(Audit.id).where(Audit.round_id == round_.id, Audit.case_file_id == case.id)):
-        raise ResultsRejected([f"Audits, row {plan.row}, column 'Case reference': case file {plan.reference} "
+        raise ResultsRejected([f"{plan.sheet}, row {plan.row}, column 'Case reference': case file {plan.reference} "
                                f"already has an audit in round '{plan.round_name}' here"])
     audit = audits.record_submitted(
         round_=round_, case_file=case, template_version=plan.version,

@@ -16,7 +16,7 @@ from email.utils import make_msgid
 import sqlalchemy as sa
 
 from qa_app.auth.models import User
-from qa_app.db import utcnow
+from qa_app.db import lock_for_writing, utcnow
 from qa_app.extensions import db
 from qa_app.history.services import record
 from qa_app.notifications.models import Notification
@@ -81,6 +81,7 @@ def send_pending(settings: SmtpSettings, *, limit: int = 200) -> SendResult:
         result.left_queued = pending_count()
         result.messages.append(f"SMTP_HOST is not set: {result.left_queued} notification(s) left queued.")
         return result
+    lock_for_writing(db.session)   # SQLite: two senders take turns (PostgreSQL: skip_locked below)
     waiting = list(db.session.scalars(
         sa.select(Notification).where(Notification.sent_at.is_(None), Notification.attempts < MAX_ATTEMPTS)
         .order_by(Notification.created_at, Notification.id).limit(limit)

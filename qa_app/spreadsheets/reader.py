@@ -45,6 +45,7 @@ class UnreadableFile(Exception):
 class Row:
     number: int  # as the user sees it in Excel: header is row 1, first data row is 2
     values: dict[str, object]
+    sheet: str | None = None  # the sheet it is on, when a table continues over several (read_workbook)
 
 
 @dataclass(frozen=True)
@@ -395,7 +396,7 @@ def _choose_sheets(workbook, sheets: list[str] | None, optional: tuple[str, ...]
 
 
 def _read_xlsx(data: bytes, limits: Limits, sheets: list[str] | None, aliases: dict[str, str] | None,
-               optional: tuple[str, ...] = ()):
+               optional: tuple[str, ...] = (), continued: tuple[str, ...] = ()):
     """Return [(requested name or None, Table)]; openpyxl only ever sees a zip that passed _check_zip."""
     _check_zip(data, limits)
     with warnings.catch_warnings():
@@ -407,11 +408,10 @@ def _read_xlsx(data: bytes, limits: Limits, sheets: list[str] | None, aliases: d
         try:
             tables = []
             for requested, ws in _choose_sheets(workbook, sheets, optional):
-                ws.reset_dimensions()  # never trust <dimension ref="...">: count the real rows
-                records = enumerate(ws.iter_rows(values_only=True), start=1)
-                where = _Where(ws.title if len(workbook.sheetnames) > 1 else None)
-                tables.append((requested, _build_table(records, sheet=ws.title, where=where, limits=limits,
-                                                       aliases=aliases, xlsx=True)))
+                table = _sheet_table(workbook, ws, limits, aliases)
+                if requested in continued:
+                    table = _with_continuations(workbook, table, limits, aliases)
+                tables.append((requested, table))
             return tables
         except (UnreadableFile, MemoryError):
             raise
@@ -419,6 +419,32 @@ def _read_xlsx(data: bytes, limits: Limits, sheets: list[str] | None, aliases: d
             raise UnreadableFile(MSG_DAMAGED) from None
         finally:
             workbook.close()
+
+
+def _sheet_table(workbook, ws, limits: Limits, aliases) -> Table:
+    ws.reset_dimensions()  # never trust <dimension ref="...">: count the real rows
+    records = enumerate(ws.iter_rows(values_only=True), start=1)
+    where = _Where(ws.title if len(workbook.sheetnames) > 1 else None)
+    return _build_table(records, sheet=ws.title, where=where, limits=limits, aliases=aliases, xlsx=True)
+
+
+def _with_continuations(workbook, table: Table, limits: Limits, aliases) -> Table:
+    """A table longer than Excel's row limit goes on over "Name (2)", "Name (3)" …, each with the
+    same header row: their rows are added to the first sheet's, each row knowing its sheet."""
+    rows = [Row(r.number, r.values, table.sheet) for r in table.rows]
+    number = 2
+    while (title := f"{table.sheet} ({number})") in workbook.sheetnames:
+        part = _sheet_table(workbook, workbook[title], limits, aliases)
+        if set(part.headers) != set(table.headers):
+            raise UnreadableFile(f"The sheet '{title}' continues '{table.sheet}', so it must have the same column "
+                                 f"headings in row 1. " + _RESAVE)
+        rows.extend(Row(r.number, r.values, title) for r in part.rows)
+        if len(rows) > limits.max_rows:
+            raise UnreadableFile(f"The sheets '{table.sheet}' … '{title}' have more than {limits.max_rows:,} rows "
+                                 "of data together. Split the workbook into smaller files and import them one at a "
+                                 "time.")
+        number += 1
+    return Table(sheet=table.sheet, headers=table.headers, rows=tuple(rows))
 
 
 # --------------------------------------------------------------------------- public API
@@ -451,12 +477,16 @@ def read_table(data: bytes, filename: str, *, limits: Limits = Limits(), sheet: 
 
 
 def read_workbook(data: bytes, filename: str, *, sheets: list[str], limits: Limits = Limits(),
-                  header_aliases: dict[str, str] | None = None, optional: tuple[str, ...] = ()) -> dict[str, Table]:
+                  header_aliases: dict[str, str] | None = None, optional: tuple[str, ...] = (),
+                  continued: tuple[str, ...] = ()) -> dict[str, Table]:
     """Read several named sheets of one .xlsx; the keys are the names as requested. A sheet named
-    in `optional` too is left out of the result when the workbook does not have it."""
+    in `optional` too is left out of the result when the workbook does not have it. A sheet named
+    in `continued` may go on over "Name (2)", "Name (3)" … (Excel's row limit): their rows are
+    added to it, and each row's `sheet` says where it is."""
     with _guard(data, filename, limits):
         if _sniff(data, filename)[0] != "xlsx":
             listed = ", ".join(f"'{n}'" for n in sheets)
             raise UnreadableFile(f"This upload needs an Excel workbook (.xlsx) with the sheets {listed}; "
                                  "a CSV file has only one sheet.")
-        return dict(_read_xlsx(bytes(data), limits, list(sheets), header_aliases, tuple(optional)))
+        return dict(_read_xlsx(bytes(data), limits, list(sheets), header_aliases, tuple(optional),
+                               tuple(continued)))

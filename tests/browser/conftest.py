@@ -2,9 +2,9 @@
 Playwright (sync API), with axe-core for accessibility checks.
 
 Every test in this folder is marked ``browser``. The test's own database session and the server
-share one SQLite file that starts every transaction with BEGIN IMMEDIATE: anything a test reads
-from the database must be followed by ``db.session.rollback()`` (or a commit) before the browser
-does anything, or the server waits for the lock. ``release_db()`` does that.
+share one SQLite file: anything a test writes must be committed (or rolled back) before the
+browser does anything, or the server waits for the write lock. ``release_db()`` ends the test's
+transaction.
 
 The fixtures (``live_server``, ``browser``, ``page``) are in ``tests/browser/fixtures.py``, loaded
 once for the whole suite by ``tests/conftest.py``, so tests/security can use them too.

@@ -45,3 +45,15 @@ def test_libreoffice_opens_the_workbook_and_sees_the_same_figures(data, tmp_path
     for payload in PAYLOADS[:6]:
         assert any(value.lstrip("'").strip() == payload.strip() for value in shown), payload
     assert "2" not in shown  # "=1+1" was never evaluated
+
+
+def test_libreoffice_opens_a_workbook_whose_tables_continue(app, data, tmp_path):  # noqa: F811
+    app.config["EXPORT_SHEET_ROWS"] = 4
+    path = tmp_path / "split.xlsx"
+    with path.open("wb") as out:
+        write_exchange_workbook(out, filters=ReportFilter(), generated_by="test")
+    sheets = convert(path, tmp_path)
+    answers = [name for name in sheets if name == "Answers" or name.startswith("Answers (")]
+    assert len(answers) > 2 and "Audits (4)" in sheets
+    assert all(sheets[name][0] == sheets["Answers"][0] for name in answers)   # the header on each
+    assert sum(len(sheets[name]) - 1 for name in answers) == 50

@@ -168,3 +168,35 @@ def test_the_cli_command(app, runner, waiting):
     assert "Sent 2, failed 0, 0 left queued." in result.output
     assert len(sink.messages) == 2 and sink.messages[0][0] == "qa@council.example"
     assert all(n.sent_at is not None for n in notifications())
+
+
+def test_two_senders_at_once_send_each_email_once(app, waiting, database_url):
+    """Two `notifications send` runs at the same moment, each with its own app and connection: every
+    email goes out once (SQLite: the second waits for the first's write lock; PostgreSQL: skip_locked)."""
+    from qa_app import create_app
+    from tests.conftest import TEMPLATES_DIR
+
+    start = threading.Barrier(2, timeout=30)
+    errors = []
+    with SmtpSink() as sink:
+        def run():
+            other = create_app("test", {"SQLALCHEMY_DATABASE_URI": database_url, "TEMPLATES_DIR": str(TEMPLATES_DIR)})
+            with other.app_context():
+                try:
+                    start.wait()
+                    send_pending(SmtpSettings(host="127.0.0.1", port=sink.port, timeout=5))
+                    db.session.commit()
+                except BaseException as error:  # noqa: BLE001  (reported below)
+                    errors.append(error)
+                finally:
+                    db.session.remove()
+                    db.engine.dispose()
+
+        threads = [threading.Thread(target=run) for _ in range(2)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(60)
+    assert errors == []
+    assert sorted(recipients[0] for _, recipients, _ in sink.messages) == sorted(u.email for u in waiting)
+    assert all(n.sent_at is not None and n.attempts == 1 for n in notifications())

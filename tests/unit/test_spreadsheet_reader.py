@@ -485,3 +485,32 @@ def test_chart_sheet_and_csv_given_a_sheet_name():
     assert "is a chart" in unreadable(out.getvalue(), "x.xlsx", sheet="Chart")
     assert read_table(out.getvalue(), "x.xlsx").rows == (Row(2, {"A": 1}),)
     assert read_table(b"A\n1\n", "x.csv", sheet="ignored").rows == (Row(2, {"A": "1"}),)
+
+
+def test_a_table_continues_on_numbered_sheets_when_asked():
+    from openpyxl import Workbook
+
+    from qa_app.spreadsheets.reader import read_workbook
+
+    workbook = Workbook()
+    first = workbook.active
+    first.title = "Answers"
+    for values in (["ID", "Key"], [1, "a"], [2, "b"]):
+        first.append(values)
+    second = workbook.create_sheet("Answers (2)")
+    for values in (["ID", "Key"], [3, "c"]):
+        second.append(values)
+    workbook.create_sheet("Answers (4)").append(["ID", "Key"])   # not after (3): not read
+    out = io.BytesIO()
+    workbook.save(out)
+    table = read_workbook(out.getvalue(), "x.xlsx", sheets=["Answers"], continued=("Answers",))["Answers"]
+    assert [(r.sheet, r.number, r.values["ID"]) for r in table.rows] == [
+        ("Answers", 2, 1), ("Answers", 3, 2), ("Answers (2)", 2, 3)]
+    plain = read_workbook(out.getvalue(), "x.xlsx", sheets=["Answers"])["Answers"]
+    assert [r.values["ID"] for r in plain.rows] == [1, 2]
+    other = workbook["Answers (2)"]
+    other["B1"] = "Something else"
+    out = io.BytesIO()
+    workbook.save(out)
+    with pytest.raises(UnreadableFile, match="must have the same column headings"):
+        read_workbook(out.getvalue(), "x.xlsx", sheets=["Answers"], continued=("Answers",))

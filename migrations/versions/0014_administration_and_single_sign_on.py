@@ -1,14 +1,14 @@
 """Administration in the browser (invitation links, access reviews) and single sign-on (the link
 between a provider's account and a local one).
 
-Revision ID: 0012
-Revises: 0011
+Revision ID: 0014
+Revises: 0013
 """
 from alembic import op
 import sqlalchemy as sa
 
-revision = '0012'
-down_revision = '0011'
+revision = '0014'
+down_revision = '0013'
 branch_labels = None
 depends_on = None
 

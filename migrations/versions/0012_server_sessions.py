@@ -1,14 +1,14 @@
 """Sessions held on the server: one row per sign-in; the users' session_token goes (the session
 rows replace it). Sign-in throttling counted in the database. Every cookie issued before this migration stops working: everyone signs in again.
 
-Revision ID: 0010
-Revises: 0009
+Revision ID: 0012
+Revises: 0011
 """
 from alembic import op
 import sqlalchemy as sa
 
-revision = '0010'
-down_revision = '0009'
+revision = '0012'
+down_revision = '0011'
 branch_labels = None
 depends_on = None
 
