@@ -202,8 +202,7 @@ def review(user_id: int):
 def imported_accounts():
     accounts = services.imported_accounts()
     merged_ids = {a.merged_into_id for a in accounts if a.merged_into_id}
-    merged_into = {u.id: u for u in db.session.scalars(sa.select(User).where(User.id.in_(merged_ids)))} \
-        if merged_ids else {}
+    merged_into = {u.id: u for u in db.session.scalars(sa.select(User).where(User.id.in_(merged_ids)))}
     return render_template("admin/imported_accounts.html", accounts=accounts, merged_into=merged_into,
                            holdings=services.holdings([a.id for a in accounts]))
 
