@@ -44,13 +44,16 @@ run: install assets migrate
 	$(FLASK) run --host 127.0.0.1 --port $(PORT)
 
 # Debian packages the tests use, when missing: chromium (browser tests), PostgreSQL (the suite runs
-# on it too), LibreOffice Calc and poppler (the exported workbook is opened by a real spreadsheet program).
+# on it too), LibreOffice Calc and poppler (the exported workbook is opened by a real spreadsheet program),
+# Pango and a font (WeasyPrint draws the board pack PDF with them).
 system-test-deps:
 	@missing=""; lean=""; \
 	command -v chromium >/dev/null || missing="$$missing chromium"; \
 	ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing="$$missing postgresql"; \
 	command -v soffice >/dev/null || lean="$$lean libreoffice-calc"; \
 	command -v pdftoppm >/dev/null || lean="$$lean poppler-utils"; \
+	ldconfig -p | grep -q libpangoft2-1.0.so.0 || lean="$$lean libpango-1.0-0 libpangoft2-1.0-0"; \
+	test -e /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf || lean="$$lean fonts-dejavu-core"; \
 	if [ -n "$$missing$$lean" ]; then \
 	  if [ "$$(id -u)" != 0 ]; then echo "Please install:$$missing$$lean (Debian packages)"; exit 1; fi; \
 	  echo "Installing$$missing$$lean"; apt-get update -qq; \

@@ -73,6 +73,17 @@ class Config:
     SERVICE_URL = os.environ.get("SERVICE_URL", "")  # makes links in emails absolute
     SERVICE_NAME = os.environ.get("SERVICE_NAME", "Case file audit")
     PAGE_SIZE = 50
+    # How many reverse proxies stand in front of the app (nginx: 1). Their X-Forwarded-For gives the
+    # client address kept in the history; 0 trusts no header (the address is the connecting one).
+    TRUSTED_PROXIES = int(os.environ.get("TRUSTED_PROXIES", "0") or 0)
+    # The key of the history's hash chain. Set it once and never change it (docs/deployment.md);
+    # when it is empty a key derived from SECRET_KEY is used.
+    HISTORY_KEY = os.environ.get("HISTORY_KEY", "")
+    # Retention periods in days, overriding the defaults per kind: "audits=1095,actions=730"
+    # (qa_app/retention/policy.py, docs/retention.md).
+    RETENTION_DAYS = os.environ.get("RETENTION_DAYS", "")
+    # An audit this many working days overdue is escalated to the auditor's manager (`programme run`).
+    OVERDUE_ESCALATION_WORKING_DAYS = int(os.environ.get("OVERDUE_ESCALATION_WORKING_DAYS", "5"))
     # A child at immediate risk: acknowledged within this many working hours, counted in office
     # hours (London time) on working days; who is told when it is overdue; who to phone now.
     ESCALATION_ACK_HOURS = os.environ.get("ESCALATION_ACK_HOURS", "4")

@@ -32,6 +32,12 @@ def create_app(config_name: str | None = None, overrides: dict | None = None) ->
         count = int(app.config["TRUSTED_PROXY_COUNT"])
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count)
     register_extensions(app)
+    from qa_app import inputs
+
+    inputs.register(app)
+    from qa_app.history import web as history_web
+
+    history_web.register(app)
     register_blueprints(app)
     from qa_app.security.headers import register as register_security_headers
 
@@ -94,15 +100,22 @@ def register_blueprints(app: Flask) -> None:
     from qa_app.escalations.views import bp as escalations_bp
     from qa_app.exchange.views import bp as exchange_bp
     from qa_app.jobs.views import bp as jobs_bp
+    from qa_app.history.views import bp as history_bp
+    from qa_app.retention.views import bp as retention_bp
     from qa_app.moderation.views import bp as moderation_bp
     from qa_app.reports.views import bp as reports_bp
     from qa_app.reviews.views import bp as reviews_bp
     from qa_app.rounds.views import bp as rounds_bp
 
     for blueprint in (auth_bp, dashboard_bp, cases_bp, rounds_bp, audits_bp, moderation_bp, actions_bp,
-                      reviews_bp, escalations_bp, challenges_bp, reports_bp, exchange_bp, jobs_bp, account_bp, mfa_bp,
-                      admin_bp, invitations_bp, sso_bp):
+                      reviews_bp, escalations_bp, challenges_bp, reports_bp, exchange_bp, jobs_bp, history_bp,
+                      retention_bp, account_bp, mfa_bp, admin_bp, invitations_bp, sso_bp):
         app.register_blueprint(blueprint)
+    from qa_app.programme.views import bp as programme_bp
+    from qa_app.template_editor.views import bp as template_editor_bp
+
+    app.register_blueprint(programme_bp)
+    app.register_blueprint(template_editor_bp)
 
     govuk_assets = os.path.join(app.root_path, "static", "govuk", "assets")
 

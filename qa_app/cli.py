@@ -23,6 +23,9 @@ def register_commands(app: Flask) -> None:
     from qa_app.escalations.cli import escalations_cli
     from qa_app.exchange.cli import export_cli, results_cli
     from qa_app.jobs.cli import jobs_cli
+    from qa_app.history.cli import history_cli
+    from qa_app.operations.cli import backup_cli, database_cli
+    from qa_app.retention.cli import retention_cli
     from qa_app.notifications.cli import notifications_cli
     from qa_app.reports.cli import report_cli
 
@@ -34,6 +37,13 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(escalations_cli)
     app.cli.add_command(notifications_cli)
     app.cli.add_command(jobs_cli)
+    app.cli.add_command(history_cli)
+    app.cli.add_command(database_cli)
+    app.cli.add_command(backup_cli)
+    app.cli.add_command(retention_cli)
+    from qa_app.programme.cli import programme_cli
+
+    app.cli.add_command(programme_cli)
 
 
 def main() -> None:
@@ -72,6 +82,9 @@ def templates_sync(directory: str | None) -> None:
     db.session.commit()
     for problem in result.problems:
         click.echo(str(problem), err=True)
+    for key in result.behind:
+        click.echo(f"{key}: the file is older than the version published in the browser, which stays current; "
+                   "download its YAML to bring the folder up to date.", err=True)
     click.echo(f"stored {len(result.added)} new version(s), {len(result.unchanged)} unchanged"
                + (f"; {len(result.problems)} problem(s), bad files not stored" if result.problems else ""))
     if result.problems:
@@ -191,6 +204,29 @@ def users_sign_out_everyone() -> None:
     ended = end_everyones_sessions(actor=None)
     db.session.commit()
     click.echo(f"Ended {ended} session{'s' if ended != 1 else ''}: everyone must sign in again.")
+
+
+@users_cli.command("set-manager", help="Name the manager an auditor's overdue audits are escalated to.")
+@click.option("--email", required=True, help="The auditor.")
+@click.option("--manager", "manager_email", default=None, help="The manager's email; leave out to clear it.")
+def users_set_manager(email: str, manager_email: str | None) -> None:
+    from qa_app.auth.services import normalise_email
+    from qa_app.history.services import record
+
+    user = db.session.scalar(sa.select(User).where(User.email == normalise_email(email)))
+    manager = db.session.scalar(sa.select(User).where(User.email == normalise_email(manager_email))) \
+        if manager_email else None
+    if user is None or (manager_email and manager is None):
+        click.echo(f"No account has the email {email if user is None else manager_email}.", err=True)
+        sys.exit(1)
+    if manager is not None and manager.id == user.id:
+        click.echo("Someone cannot be their own manager.", err=True)
+        sys.exit(1)
+    before = user.manager.email if user.manager else None
+    user.manager_id = manager.id if manager else None
+    record(None, "user.manager_set", user, manager=[before, manager.email if manager else None])
+    db.session.commit()
+    click.echo(f"{user.email}: overdue audits go to {manager.email if manager else 'the QA leads'}.")
 
 
 @users_cli.command("merge", help="Merge an account a results import made into the person's own account: its "

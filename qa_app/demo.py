@@ -113,7 +113,21 @@ def _make_cases(rng: random.Random, teams: dict) -> None:
             while len(chosen) < n_factors:
                 chosen.add(rng.choices(list(factor_weights), weights=list(factor_weights.values()))[0])
             case.factor_rows = [CaseFactor(factor=f) for f in sorted(chosen) if f in FACTORS]
+            _plan_dates(case, today)
             db.session.add(case)
+
+
+def _plan_dates(case: CaseFile, today: date) -> None:
+    """Plan dates for the themed samples, from a generator of the case's own (seeded by its
+    reference), so adding them changes nothing else the demo draws."""
+    rng = random.Random(f"plan:{case.reference}")
+    if case.case_type in ("CP", "CIN", "CLA", "CL"):
+        started = today - timedelta(days=rng.randrange(20, 600))
+        case.plan_start_date = max(started, case.open_date or started)
+        if case.case_type in ("CP", "CLA"):
+            case.next_review_date = today + timedelta(days=rng.randrange(3, 120))
+    if case.case_type == "CIN" and rng.random() < 0.3:
+        case.plan_end_date = today - timedelta(days=rng.randrange(5, 300))
 
 
 def _make_round(seed: int) -> None:

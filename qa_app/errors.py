@@ -3,6 +3,8 @@
 from flask import Flask, render_template
 from flask_wtf.csrf import CSRFError
 
+from qa_app.history.web import refuse
+
 
 class DomainError(Exception):
     """A rule of the service was broken; the message is shown to the user as it is."""
@@ -42,10 +44,13 @@ def register_errorhandlers(app: Flask) -> None:
 
     @app.errorhandler(DomainError)
     def domain_error(error: DomainError):
+        if error.status_code == 403:
+            refuse(403, error.message)
         return page(error.status_code, "This cannot be done", error.message)
 
     @app.errorhandler(CSRFError)
-    def csrf_error(_error):
+    def csrf_error(error):
+        refuse(400, f"form token: {error.description}")
         return page(400, "Your form has expired",
                     "Nothing was saved. Go back, reload the page and try again.")
 
@@ -67,6 +72,10 @@ def register_errorhandlers(app: Flask) -> None:
         limit = app.config["MAX_CONTENT_LENGTH"]
         size = f"{limit / (1024 * 1024):g} MB" if limit >= 1024 * 1024 else f"{max(1, limit // 1024)} KB"
         return page(413, "The file is too large", f"The file must be smaller than {size}.")
+
+    @app.errorhandler(429)
+    def too_many(_error):
+        return page(429, "Too many attempts", "Wait a few minutes, then try again.")
 
     @app.errorhandler(500)
     def server_error(_error):

@@ -91,14 +91,30 @@ def describe_rule(rule, teams: dict[int, str]) -> str:
         parts.append("every matching open case file")
     elif rule.size_mode == "percent":
         parts.append(f"{rule.size}% of matching open case files in each team")
+    elif rule.size_mode == "per_auditor":
+        parts.append(f"{rule.size} matching open case files for each active auditor")
     else:
         parts.append(f"{rule.size} matching open case files from each team")
     if rule.case_types:
         parts.append("case types: " + ", ".join(CASE_TYPE_LABELS[CaseType(t)] for t in rule.case_types))
     if rule.team_ids:
         parts.append("teams: " + ", ".join(teams.get(t, str(t)) for t in rule.team_ids))
+    names = lambda factors: ", ".join(FACTORS.get(f, f) for f in factors)  # noqa: E731
     if rule.factors:
-        parts.append("with any of: " + ", ".join(FACTORS.get(f, f) for f in rule.factors))
+        parts.append("with any of: " + names(rule.factors))
+    if getattr(rule, "factors_all", ()):
+        parts.append("with all of: " + names(rule.factors_all))
+    if getattr(rule, "factors_at_least", ()):
+        others = " other" if set(rule.factors_all) and not set(rule.factors_all) & set(rule.factors_at_least) else ""
+        parts.append(f"with at least {rule.factors_min}{others} of: " + names(rule.factors_at_least))
+    if getattr(rule, "factors_none", ()):
+        parts.append("with none of: " + names(rule.factors_none))
+    if getattr(rule, "plan_older_than_months", None) is not None:
+        parts.append(f"plan started at least {rule.plan_older_than_months} months ago")
+    if getattr(rule, "review_within_working_days", None) is not None:
+        parts.append(f"next conference or review within {rule.review_within_working_days} working days")
+    if getattr(rule, "plan_ended_within_days", None) is not None:
+        parts.append(f"a plan ended in the last {rule.plan_ended_within_days} days")
     if rule.age_under:
         parts.append(f"children under {rule.age_under}")
     if rule.exclude_months:
@@ -118,15 +134,28 @@ def show_answer(template, question, answer) -> str:
     return display_answer(template, question, answer)
 
 
+def describe_programme_rule(programme) -> str:
+    from qa_app.auth.models import Team
+    from qa_app.extensions import db
+    from qa_app.rounds.sampling import SampleRule
+
+    teams = {t.id: t.name for t in db.session.scalars(db.select(Team))}
+    return describe_rule(SampleRule.from_dict(programme.sample_rule), teams)
+
+
 def register(app: Flask) -> None:
     from qa_app.audits.permissions import can_view_audit
     from qa_app.history.services import event_label
 
+    from qa_app.audit_forms.scales import describe_condition
+
     app.add_template_global(can_view_audit, "can_view_audit")
+    app.add_template_global(describe_condition, "describe_condition")
     app.add_template_global(event_label, "event_label")
     for helper in (evidence_grades, show_answer):
         app.add_template_global(helper, helper.__name__)
-    for helper in (round_status_label, audit_status_label, audit_overdue, grade_label, describe_rule):
+    for helper in (round_status_label, audit_status_label, audit_overdue, grade_label, describe_rule,
+                   describe_programme_rule):
         app.add_template_global(helper, helper.__name__)
     app.add_template_filter(factor_label, "factor_label")
     app.add_template_global(page_items, "page_items")

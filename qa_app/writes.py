@@ -78,3 +78,11 @@ def attach_problems(form, problems: list[tuple[str, str]], fallback: str | None 
             f for f in form if f.type not in ("CSRFTokenField", "HiddenField"))
         if message not in field.errors:
             field.errors = list(field.errors) + [message]
+
+
+def upload_status(form, problems: list[str]) -> int:
+    """The status of an upload page shown again: 422 when the file was read and refused, 400 when
+    the form itself was wrong (no file chosen), 200 when it is simply shown."""
+    if problems:
+        return 422
+    return 400 if form.errors else 200

@@ -104,15 +104,46 @@ def _pg_admin():
     return sa.create_engine(PG_URL, isolation_level="AUTOCOMMIT")
 
 
+# On PostgreSQL, as in production (docs/deployment.md): the migrations run as the role that owns the
+# tables, and the app as a role that may read and write data and only append to the history.
+PG_OWNER, PG_APP = "qa_owner", "qa_app"
+
+
+def as_role(url: str, role: str) -> str:
+    return sa.engine.make_url(url).set(username=role, password=None).render_as_string(hide_password=False)
+
+
+def owner_url(url: str) -> str:
+    """The same database, as the role that owns its tables (for tests that attack or migrate it)."""
+    return as_role(url, PG_OWNER) if url.startswith("postgresql") else url
+
+
+def _pg_roles(admin) -> None:
+    for role in (PG_OWNER, PG_APP):
+        with admin.connect() as conn:
+            try:
+                conn.exec_driver_sql(f"CREATE ROLE {role} LOGIN NOSUPERUSER NOCREATEROLE NOCREATEDB")
+            except sa.exc.ProgrammingError:
+                pass  # made already (by this session or another test worker)
+
+
 @pytest.fixture(scope="session")
 def template_database(tmp_path_factory):
     """A database migrated to head with the shipped templates synced, copied for each test."""
     if PG_URL:
+        from qa_app.operations.grants import grant_app_role
+
         name = f"qa_template_{uuid.uuid4().hex[:8]}"
         admin = _pg_admin()
+        _pg_roles(admin)
         with admin.connect() as conn:
-            conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
-        _migrate_and_sync(sa.engine.make_url(PG_URL).set(database=name).render_as_string(hide_password=False))
+            conn.exec_driver_sql(f'CREATE DATABASE "{name}" OWNER {PG_OWNER}')
+        owner = as_role(sa.engine.make_url(PG_URL).set(database=name).render_as_string(hide_password=False), PG_OWNER)
+        _migrate_and_sync(owner)
+        engine = sa.create_engine(owner)
+        with engine.begin() as conn:
+            grant_app_role(conn, PG_APP)
+        engine.dispose()
         yield name
         with admin.connect() as conn:
             conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
@@ -141,6 +172,13 @@ def worker_database(template_database, tmp_path_factory):
         yield None, tmp_path_factory.mktemp("worker") / "test.sqlite"
 
 
+def _worker_url(where) -> str:
+    """The worker's database, as the app's own role on PostgreSQL (as in production)."""
+    if PG_URL:
+        return as_role(sa.engine.make_url(PG_URL).set(database=where).render_as_string(hide_password=False), PG_APP)
+    return f"sqlite:///{where}"
+
+
 @pytest.fixture
 def database_url(worker_database, template_database):
     """A fresh copy of the template database for this test, at this worker's one URL."""
@@ -148,8 +186,8 @@ def database_url(worker_database, template_database):
     if PG_URL:
         with admin.connect() as conn:
             conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{where}" WITH (FORCE)')
-            conn.exec_driver_sql(f'CREATE DATABASE "{where}" TEMPLATE "{template_database}"')
-        yield sa.engine.make_url(PG_URL).set(database=where).render_as_string(hide_password=False)
+            conn.exec_driver_sql(f'CREATE DATABASE "{where}" TEMPLATE "{template_database}" OWNER {PG_OWNER}')
+        yield _worker_url(where)
     else:
         # A new file (not the old one overwritten): a connection left open by the last test keeps
         # the old file and its write-ahead log, and never sees or touches this one.
@@ -170,8 +208,8 @@ def _fresh_database(template_database, tmp_path, label):
         name = f"qa_test_{os.getpid()}_{next(_counter)}"
         admin = _pg_admin()
         with admin.connect() as conn:
-            conn.exec_driver_sql(f'CREATE DATABASE "{name}" TEMPLATE "{template_database}"')
-        yield sa.engine.make_url(PG_URL).set(database=name).render_as_string(hide_password=False)
+            conn.exec_driver_sql(f'CREATE DATABASE "{name}" TEMPLATE "{template_database}" OWNER {PG_OWNER}')
+        yield as_role(sa.engine.make_url(PG_URL).set(database=name).render_as_string(hide_password=False), PG_APP)
         with admin.connect() as conn:
             conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         admin.dispose()
@@ -202,9 +240,7 @@ def worker_app(worker_database):
     takes about 30 ms, and its Jinja environment keeps each page compiled for the next test. Its
     database URL never changes; `database_url` gives each test a fresh database behind it."""
     admin, where = worker_database
-    url = (sa.engine.make_url(PG_URL).set(database=where).render_as_string(hide_password=False) if PG_URL
-           else f"sqlite:///{where}")
-    app = _app_for(url)
+    app = _app_for(_worker_url(where))
     yield app, dict(app.config)
     with app.app_context():
         db.engine.dispose()
@@ -219,6 +255,9 @@ def app(worker_app, database_url):
     app.config.clear()
     app.config.update(built_config)
     app.test_client_class = RequestScopedClient
+    # The worker's app keeps one folder of job files; each test starts with it empty, as it starts
+    # with a fresh database (job numbers start again at 1, so an old file would look like a new one's).
+    shutil.rmtree(app.config["JOB_FILES_DIR"], ignore_errors=True)
     try:
         with app.app_context():
             yield app

@@ -31,6 +31,7 @@ class Action(Base):
     status: Mapped[str] = mapped_column(sa.String(10), default=ActionStatus.OPEN, index=True)
     created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    erased_at: Mapped[datetime | None]  # when retention erased its text (qa_app.retention)
     done_at: Mapped[datetime | None]
     done_note: Mapped[str] = mapped_column(sa.Text, default="")
     verified_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))

@@ -161,10 +161,17 @@ class Question:
     limiting: bool
     themes: tuple[str, ...]
     choices: tuple[str, ...]
+    # Shown only when another (earlier) question has one of these answers: (question key, answers),
+    # the answers as stored (a grade value as digits, a yes/partly/no code, a choice's text).
+    show_if: tuple[str, tuple[str, ...]] | None = None
 
     @property
     def is_graded(self) -> bool:
         return self.type == "grade"
+
+    @property
+    def is_conditional(self) -> bool:
+        return self.show_if is not None
 
 
 @dataclass(frozen=True)
@@ -206,6 +213,8 @@ class AuditTemplate:
         def question(q: Question) -> dict:
             d = {"key": q.key, "text": q.text, "type": q.type, "required": q.required,
                  "limiting": q.limiting, "themes": list(q.themes), "choices": list(q.choices)}
+            if q.show_if is not None:   # only when set, so the hashes of older versions do not change
+                d["show_if"] = {"question": q.show_if[0], "answers": list(q.show_if[1])}
             return d | {"guidance": q.guidance} if full else d
         return [{"key": s.key, "title": s.title, "questions": [question(q) for q in s.questions]}
                 for s in self.sections]
@@ -232,12 +241,57 @@ class AuditTemplate:
                 Section(s["key"], s["title"], tuple(
                     Question(q["key"], q["text"], q.get("guidance", ""), q["type"],
                              bool(q["required"]), bool(q["limiting"]),
-                             tuple(q.get("themes", ())), tuple(q.get("choices", ())))
+                             tuple(q.get("themes", ())), tuple(q.get("choices", ())),
+                             _show_if(q.get("show_if")))
                     for q in s["questions"]))
                 for s in d["sections"]),
             description=d.get("description", ""),
             source=d.get("source", ""),
         )
+
+
+def _show_if(d: dict | None) -> tuple[str, tuple[str, ...]] | None:
+    return (d["question"], tuple(str(a) for a in d["answers"])) if d else None
+
+
+def answer_text(value: object) -> str:
+    """An answer as conditions compare it: a grade value as digits, anything else as its text."""
+    if value is None or isinstance(value, bool):
+        return ""
+    return str(value).strip()
+
+
+def hidden_questions(template: AuditTemplate, answers: dict[str, object]) -> set[str]:
+    """The keys of conditional questions that are not shown for these answers.
+
+    A question is shown when the question it depends on is itself shown and its answer (see
+    ``answer_text``) is one of the listed answers. The template checks that a condition names an
+    earlier question, so one pass in template order settles chains of conditions.
+    """
+    hidden: set[str] = set()
+    for q in template.questions():
+        if q.show_if is None:
+            continue
+        on, wanted = q.show_if
+        if on in hidden or answer_text(answers.get(on)) not in wanted:
+            hidden.add(q.key)
+    return hidden
+
+
+def describe_condition(template: AuditTemplate, question: Question) -> str:
+    """The condition in words, for auditors: 'Answer this if "Seen alone?" is No or Partly.'"""
+    if question.show_if is None:
+        return ""
+    on, wanted = question.show_if
+    other = template.question(on)
+    if other.type == "yes_partly_no":
+        names = [dict(YES_PARTLY_NO).get(a, a) for a in wanted]
+    elif other.type == "grade":
+        names = [template.scale.label(int(a)) for a in wanted]
+    else:
+        names = list(wanted)
+    joined = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " or " + names[-1]
+    return f'Answer this only if "{" ".join(other.text.split())}" is {joined}.'
 
 
 # Limiting questions: the overall grade can be no better than a limiting question's grade.

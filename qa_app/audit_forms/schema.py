@@ -16,8 +16,8 @@ import yaml
 
 from .scales import (  # noqa: F401  (re-exported: import everything from schema)
     BUILTIN_SCALES, CASE_TYPES, OFSTED4, QUESTION_TYPES, STORAGE_FORMAT, THEME_LABELS,
-    THEMES, YES_PARTLY_NO, AuditTemplate, Grade, GradeScale, Question, Section, grade_limit,
-    overall_grade_problem,
+    THEMES, YES_PARTLY_NO, AuditTemplate, Grade, GradeScale, Question, Section, answer_text,
+    describe_condition, grade_limit, hidden_questions, overall_grade_problem,
 )
 
 # libyaml's loader when PyYAML was built with it: the same safe constructor, about ten times faster.
@@ -37,7 +37,9 @@ _TEMPLATE_KEYS = ("key", "title", "version", "applies_to", "scale", "description
 _SCALE_KEYS = ("key", "grades", "good_or_better", "inadequate", "evidence_required")
 _GRADE_KEYS = ("value", "label")
 _SECTION_KEYS = ("key", "title", "questions")
-_QUESTION_KEYS = ("key", "text", "guidance", "type", "required", "limiting", "themes", "choices")
+_QUESTION_KEYS = ("key", "text", "guidance", "type", "required", "limiting", "themes", "choices", "show_if")
+_SHOW_IF_KEYS = ("question", "answers")
+CONDITION_TYPES = ("grade", "yes_partly_no", "choice")
 
 
 @dataclass(frozen=True)
@@ -325,13 +327,71 @@ def _question(v: object, path: str, ck: _Checker, seen: dict[str, str]) -> Quest
             ck.add(_join(path, "choices"), f"a choice question needs at least 2 choices, not {len(choices)}")
     elif "choices" in m and qtype is not None:
         ck.add(_join(path, "choices"), f"choices are only allowed on choice questions (this one is {qtype!r})")
+    show_if = None
+    if m.get("show_if") is not None:
+        sm = ck.mapping(m["show_if"], _join(path, "show_if"), _SHOW_IF_KEYS, _SHOW_IF_KEYS, "a condition")
+        if sm is not None and sm.get("question") is not None and sm.get("answers") is not None:
+            on = ck.text(sm, _join(path, "show_if"), "question")
+            answers = sm["answers"] if isinstance(sm["answers"], list) else [sm["answers"]]
+            raw = []
+            for i, a in enumerate(answers):
+                p = f"{_join(path, 'show_if.answers')}[{i}]"
+                if isinstance(a, bool) or not isinstance(a, (str, int)):
+                    ck.wrong(p, a, "text")
+                elif not str(a).strip():
+                    ck.add(p, "must not be blank")
+                else:
+                    raw.append(str(a).strip())
+            if not answers:
+                ck.add(_join(path, "show_if.answers"), "list at least one answer that shows this question")
+            if on is not None and len(raw) == len(answers) and answers:
+                show_if = (on, tuple(raw))
     if len(ck.problems) > before:
         return None
     return Question(key, text, guidance, qtype, required, limiting,  # type: ignore[arg-type]
-                    tuple(themes or ()), tuple(choices or ()))
+                    tuple(themes or ()), tuple(choices or ()), show_if)
 
 
-def _sections(m: dict, ck: _Checker) -> list[Section] | None:
+def _check_conditions(sections: list[Section], scale: GradeScale | None, ck: _Checker,
+                      paths: dict[str, str]) -> None:
+    """A condition names an earlier question of a type with set answers, and answers it can have."""
+    earlier: dict[str, Question] = {}
+    for section in sections:
+        for q in section.questions:
+            if q is None:
+                continue
+            if q.show_if is not None:
+                on, answers = q.show_if
+                p = f"{paths[q.key]}.show_if"
+                other = earlier.get(on)
+                if on == q.key:
+                    ck.add(f"{p}.question", "a question cannot depend on its own answer")
+                elif other is None:
+                    ck.add(f"{p}.question", f"{on!r} is not a question before this one; a question can only "
+                                            "depend on an earlier question")
+                elif other.type not in CONDITION_TYPES:
+                    ck.add(f"{p}.question", f"{on!r} is a {other.type} question; a condition needs a "
+                                            f"question with set answers ({', '.join(CONDITION_TYPES)})")
+                else:
+                    allowed = _answers_of(other, scale)
+                    for i, a in enumerate(answers):
+                        if allowed is not None and a not in allowed:
+                            ck.add(f"{p}.answers[{i}]", f"{a!r} is not an answer to {on!r}; use one of: "
+                                                        f"{', '.join(allowed)}")
+                    if len(set(answers)) != len(answers):
+                        ck.add(f"{p}.answers", "an answer is listed twice")
+            earlier[q.key] = q
+
+
+def _answers_of(question: Question, scale: GradeScale | None) -> list[str] | None:
+    if question.type == "yes_partly_no":
+        return [code for code, _ in YES_PARTLY_NO]
+    if question.type == "choice":
+        return list(question.choices)
+    return [str(v) for v in scale.values()] if scale is not None else None
+
+
+def _sections(m: dict, ck: _Checker, scale: GradeScale | None = None) -> list[Section] | None:
     raw = ck.items(m, "", "sections")
     if raw is None:
         return None
@@ -340,6 +400,7 @@ def _sections(m: dict, ck: _Checker) -> list[Section] | None:
     sections: list[Section] = []
     section_keys: dict[str, str] = {}
     question_keys: dict[str, str] = {}
+    question_paths: dict[str, str] = {}
     graded = False
     for i, s in enumerate(raw):
         path = f"sections[{i}]"
@@ -359,9 +420,12 @@ def _sections(m: dict, ck: _Checker) -> list[Section] | None:
         for j, q in enumerate(raw_q or ()):
             graded = graded or (isinstance(q, dict) and q.get("type") == "grade")
             questions.append(_question(q, f"{path}.questions[{j}]", ck, question_keys))
+            if questions[-1] is not None:
+                question_paths.setdefault(questions[-1].key, f"{path}.questions[{j}]")
         sections.append(Section(key, title, tuple(questions)))  # type: ignore[arg-type]
     if raw and not graded:
         ck.add("sections", "the template has no grade question; it needs at least one")
+    _check_conditions(sections, scale, ck, question_paths)
     return sections
 
 
@@ -386,7 +450,7 @@ def parse_template(text: str, filename: str) -> AuditTemplate:
     if applies_to == [] and m.get("applies_to") is not None:
         ck.add("applies_to", f"list at least one case type ({', '.join(CASE_TYPES)})")
     scale = _scale(m["scale"], ck) if m.get("scale") is not None else None
-    sections = _sections(m, ck)
+    sections = _sections(m, ck, scale)
     if ck.problems:
         raise TemplateInvalid(ck.problems)
     return AuditTemplate(key, title, version, tuple(applies_to), scale,  # type: ignore[arg-type]

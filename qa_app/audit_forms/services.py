@@ -1,6 +1,6 @@
 """Storing template files as immutable versions in the database."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import sqlalchemy as sa
 
@@ -15,13 +15,18 @@ class SyncResult:
     added: list[str]
     unchanged: list[str]
     problems: list[TemplateProblem]
+    # Keys whose file holds an older version than the current one (published in the browser since):
+    # the current version stays; download it to bring the folder up to date.
+    behind: list[str] = field(default_factory=list)
 
 
 def sync_templates(directory: str, actor=None) -> SyncResult:
     """Store every valid template file whose content is new; bad files are reported, not stored.
 
     A version already stored (same content hash) is left as it is; the newest version of each
-    key becomes the current one. Nothing is ever updated in place or deleted.
+    key becomes the current one. A file holding an older stored version than the current one (a
+    newer one was published in the browser) does not turn the clock back: it is listed in
+    `behind`. Nothing is ever updated in place or deleted.
     """
     templates, problems = load_directory(directory)
     result = SyncResult(added=[], unchanged=[], problems=problems)
@@ -32,7 +37,13 @@ def sync_templates(directory: str, actor=None) -> SyncResult:
         if existing is not None:
             result.unchanged.append(template.key)
             if not existing.current:
-                _make_current(existing)
+                newer = db.session.scalar(sa.select(TemplateVersion.id).where(
+                    TemplateVersion.key == template.key, TemplateVersion.current.is_(True),
+                    TemplateVersion.id > existing.id))
+                if newer is None:
+                    make_current(existing)
+                else:
+                    result.behind.append(template.key)
             continue
         version = TemplateVersion(
             key=template.key, version_label=template.version, title=template.title,
@@ -41,7 +52,7 @@ def sync_templates(directory: str, actor=None) -> SyncResult:
         db.session.add(version)
         db.session.flush()
         index_version(version)
-        _make_current(version)
+        make_current(version)
         record(actor, "template.synced", version, key=template.key, version=template.version, hash=digest)
         result.added.append(template.key)
     return result
@@ -78,7 +89,8 @@ def index_unindexed_versions() -> None:
         index_version(version)
 
 
-def _make_current(version: TemplateVersion) -> None:
+def make_current(version: TemplateVersion) -> None:
+    """The version new rounds use from now on (the others of its key stop being current)."""
     db.session.execute(
         sa.update(TemplateVersion)
         .where(TemplateVersion.key == version.key, TemplateVersion.id != version.id)

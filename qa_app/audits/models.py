@@ -46,6 +46,7 @@ class Audit(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     started_at: Mapped[datetime | None]
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+    erased_at: Mapped[datetime | None]  # when retention erased its text (qa_app.retention)
     updated_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
     submitted_at: Mapped[datetime | None] = mapped_column(index=True)
     # Optimistic locking: every save bumps it; a save from an older page is refused.
@@ -87,6 +88,13 @@ class Audit(Base):
 
     def answer_map(self) -> dict[str, "Answer"]:
         return {answer.question_key: answer for answer in self.answers}
+
+    def hidden_questions(self) -> set[str]:
+        """Conditional questions the auditor's answers hide (see audit_forms.scales.hidden_questions)."""
+        from qa_app.audit_forms.scales import hidden_questions
+
+        values = {a.question_key: a.grade if a.grade is not None else a.value for a in self.answers}
+        return hidden_questions(self.template, values)
 
 
 class Answer(Base):

@@ -7,7 +7,7 @@ from decimal import Decimal
 import sqlalchemy as sa
 
 from qa_app.audit_forms.models import TemplateVersion
-from qa_app.audit_forms.schema import YES_PARTLY_NO, AuditTemplate, overall_grade_problem
+from qa_app.audit_forms.schema import YES_PARTLY_NO, AuditTemplate, hidden_questions, overall_grade_problem
 from qa_app.audits.extensions import AUDIT_EXTENSIONS, AuditSaved
 from qa_app.audits.forms import answer_field, evidence_field
 from qa_app.audits.models import Answer, Audit, AuditVersion
@@ -27,11 +27,15 @@ def submission_problems(template: AuditTemplate, answers: dict[str, dict], overa
 
     Required questions need an answer; a grade the scale marks as needing evidence (Requires
     improvement or Inadequate on the default scale) needs evidence text; the overall grade is
-    required and can be no better than the worst limiting answer.
+    required and can be no better than the worst limiting answer. A conditional question that the
+    answers hide is neither required nor checked (its answer is not kept, see `_store_answers`).
     """
     problems = []
     scale = template.scale
+    hidden = hidden_questions(template, _values(answers))
     for question in template.questions():
+        if question.key in hidden:
+            continue
         answer = answers.get(question.key, {})
         value = answer.get("value")
         if question.required and value in EMPTY:
@@ -44,7 +48,7 @@ def submission_problems(template: AuditTemplate, answers: dict[str, dict], overa
         problems.append(("overall_grade", "Choose the overall grade for this case file"))
     else:
         graded = {k: int(a["value"]) for k, a in answers.items()
-                  if a.get("value") not in EMPTY and k in _graded_keys(template)}
+                  if a.get("value") not in EMPTY and k in _graded_keys(template) and k not in hidden}
         message = overall_grade_problem(template, overall_grade, graded)
         if message:
             problems.append(("overall_grade", message))
@@ -193,11 +197,18 @@ def _snapshot(audit: Audit, actor, now) -> AuditVersion:
     return version
 
 
+def _values(answers: dict[str, dict]) -> dict[str, object]:
+    return {key: answer.get("value") for key, answer in answers.items()}
+
+
 def _store_answers(audit: Audit, template: AuditTemplate, answers: dict[str, dict]) -> dict[str, dict]:
+    """Store the answers; an answer to a question its condition hides is dropped, so a hidden
+    question is never reported."""
     existing = audit.answer_map()
     changes = {}
+    hidden = hidden_questions(template, _values(answers))
     for question in template.questions():
-        given = answers.get(question.key, {})
+        given = answers.get(question.key, {}) if question.key not in hidden else {}
         value, evidence = given.get("value"), (given.get("evidence") or "").strip()
         grade, text = (None, "") if value in EMPTY else (
             (int(value), "") if question.is_graded else (None, _as_text(value)))

@@ -22,7 +22,8 @@ bp = Blueprint("audits", __name__, url_prefix="/audits")
 @roles_required(*AUDITING_ROLES)
 def mine():
     audits = db.session.scalars(
-        sa.select(Audit).where(Audit.auditor_id == current_user.id, Audit.status != AuditStatus.REMOVED)
+        sa.select(Audit).where(Audit.auditor_id == current_user.id,
+                               Audit.status.not_in([AuditStatus.REMOVED, AuditStatus.CANCELLED]))
         .order_by(Audit.status != AuditStatus.RETURNED, Audit.submitted_at.is_not(None), Audit.id)
     ).all()
     to_do = [a for a in audits if a.status in EDITABLE_STATES]

@@ -4,6 +4,7 @@ not_started → in_progress → submitted                       (auditing)
 submitted → in_moderation → moderated                       (moderation)
 in_moderation/resubmitted → returned → resubmitted          (return for correction)
 not_started ⇄ removed                                       (sample changed by hand)
+any but removed → cancelled                                 (the round is cancelled)
 """
 
 import enum
@@ -20,6 +21,7 @@ class AuditStatus(enum.StrEnum):
     RESUBMITTED = "resubmitted"
     MODERATED = "moderated"
     REMOVED = "removed"
+    CANCELLED = "cancelled"
 
     @property
     def label(self) -> str:
@@ -35,6 +37,7 @@ STATUS_LABELS = {
     AuditStatus.RESUBMITTED: "Resubmitted",
     AuditStatus.MODERATED: "Moderated",
     AuditStatus.REMOVED: "Removed from sample",
+    AuditStatus.CANCELLED: "Cancelled (the round was cancelled)",
 }
 
 # States in which the audit has been submitted at least once (it has an overall grade).
@@ -63,6 +66,7 @@ class AuditEvent(enum.StrEnum):
     DESELECT = "deselect"
     RETURN_FOR_CORRECTION = "return_for_correction"
     COMPLETE_MODERATION = "complete_moderation"
+    CANCEL = "cancel"
 
 
 TRANSITIONS: dict[tuple[AuditStatus, AuditEvent], AuditStatus] = {
@@ -80,6 +84,8 @@ TRANSITIONS: dict[tuple[AuditStatus, AuditEvent], AuditStatus] = {
     (AuditStatus.RETURNED, AuditEvent.SUBMIT): AuditStatus.RESUBMITTED,
     (AuditStatus.IN_MODERATION, AuditEvent.COMPLETE_MODERATION): AuditStatus.MODERATED,
     (AuditStatus.RESUBMITTED, AuditEvent.COMPLETE_MODERATION): AuditStatus.MODERATED,
+    **{(status, AuditEvent.CANCEL): AuditStatus.CANCELLED
+       for status in AuditStatus if status not in (AuditStatus.REMOVED, AuditStatus.CANCELLED)},
 }
 
 _EVENT_WORDS = {
@@ -91,6 +97,7 @@ _EVENT_WORDS = {
     AuditEvent.DESELECT: "taken out of moderation",
     AuditEvent.RETURN_FOR_CORRECTION: "returned for correction",
     AuditEvent.COMPLETE_MODERATION: "marked as moderated",
+    AuditEvent.CANCEL: "cancelled",
 }
 
 

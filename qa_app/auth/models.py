@@ -54,6 +54,8 @@ class User(UserMixin, Base):
     display_name: Mapped[str] = mapped_column(sa.String(120))
     password_hash: Mapped[str | None] = mapped_column(sa.String(255))
     team_id: Mapped[int | None] = mapped_column(sa.ForeignKey("teams.id"), index=True)
+    # Who overdue audits are escalated to (see programme.reminders); none: the QA leads.
+    manager_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
@@ -63,6 +65,7 @@ class User(UserMixin, Base):
     merged_into_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
 
     team: Mapped[Team | None] = relationship()
+    manager: Mapped["User | None"] = relationship(remote_side="User.id", foreign_keys=[manager_id])
     role_rows: Mapped[list["UserRole"]] = relationship(
         back_populates="user", cascade="all, delete-orphan", lazy="selectin"
     )

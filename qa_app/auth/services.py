@@ -130,6 +130,11 @@ def verify_password(user: User, password: str) -> bool:
         return False
 
 
+def account_for(email: str) -> User | None:
+    """The account with this email address, active or not, or None."""
+    return db.session.scalar(sa.select(User).where(User.email == normalise_email(email)))
+
+
 def load_user(user_id: str) -> User | None:
     """Flask-Login's loader: the cookie names a user and a session key; the session must be open,
     not idle too long and not too old (qa_app.auth.sessions). Why it was refused is kept in

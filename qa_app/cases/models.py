@@ -75,6 +75,11 @@ class CaseFile(Base):
     allocated_worker: Mapped[str] = mapped_column(sa.String(120), default="")
     date_of_birth: Mapped[date | None] = mapped_column(index=True)
     open_date: Mapped[date | None]
+    # From the case list, for themed samples: when the current plan (CP, CIN, care or pathway plan)
+    # started, the next child protection conference or review, and when the last plan ended.
+    plan_start_date: Mapped[date | None] = mapped_column(index=True)
+    next_review_date: Mapped[date | None] = mapped_column(index=True)
+    plan_end_date: Mapped[date | None] = mapped_column(index=True)
     status: Mapped[str] = mapped_column(sa.String(8), default=CaseStatus.OPEN, index=True)
     closed_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

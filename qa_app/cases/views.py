@@ -12,9 +12,15 @@ from qa_app.extensions import db
 from qa_app.panels import CASE_PANELS
 from qa_app.history.services import record
 from qa_app.spreadsheets.reader import Limits
-from qa_app.writes import commit_form
+from qa_app.writes import commit_form, upload_status
 
 bp = Blueprint("cases", __name__, url_prefix="/cases")
+
+
+def web_limits(app) -> Limits:
+    """A workbook uploaded in the browser may unpack to at most 64 MB (about 150,000 rows): reading
+    more would take longer than a web request may. Larger lists: CSV, or `cases import`."""
+    return Limits(max_bytes=app.config["MAX_CONTENT_LENGTH"], max_uncompressed_bytes=64 * 1024 * 1024)
 
 
 def bounded_int(text: str | None, low: int, high: int) -> int | None:
@@ -42,7 +48,8 @@ def index():
     page = db.paginate(case_query(filters), page=bounded_int(args.get("page"), 1, 100_000) or 1, per_page=50,
                        error_out=False)
     teams = db.session.scalars(sa.select(Team).order_by(Team.name)).all()
-    record(current_user, "cases.listed", None, page=page.page, filters=dict(args))
+    record(current_user, "cases.listed", None, page=page.page, filters=dict(args),
+           case_ids=[case.id for case in page.items])
     db.session.commit()
     return render_template("cases/index.html", page=page, teams=teams, filters=filters,
                            case_types=CASE_TYPE_LABELS, factors=FACTORS, args=args)
@@ -66,9 +73,13 @@ def upload():
 
     def import_upload():
         upload = form.file.data
-        return import_cases(upload.read(), upload.filename or "upload", actor=current_user,
-                            close_missing=form.close_missing.data,
-                            limits=Limits(max_bytes=current_app.config["MAX_CONTENT_LENGTH"]))
+        # Nothing is written while the file is read and checked: end the request's read
+        # transaction first, so the checking holds no lock and other people's requests go on.
+        db.session.commit()
+        return import_cases(upload.read(), upload.filename or "upload", actor=actor,
+                            close_missing=form.close_missing.data, limits=web_limits(current_app))
+
+    actor = current_user._get_current_object()
 
     try:
         written = commit_form(form, import_upload)
@@ -78,4 +89,4 @@ def upload():
         if written.ok:
             flash(f"Case list imported: {written.value.summary()}.", "success")
             return redirect(url_for("cases.index"))
-    return render_template("cases/import.html", form=form, problems=problems)
+    return render_template("cases/import.html", form=form, problems=problems), upload_status(form, problems)

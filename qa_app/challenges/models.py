@@ -39,6 +39,7 @@ class Challenge(Base):
     raised_by_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"), index=True)
     raised_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
     raised_on: Mapped[date]
+    erased_at: Mapped[datetime | None]  # when retention erased its text (qa_app.retention)
     category: Mapped[str] = mapped_column(sa.String(30), index=True)
     concern: Mapped[str] = mapped_column(sa.Text)
     outcome_sought: Mapped[str] = mapped_column(sa.Text)

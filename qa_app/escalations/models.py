@@ -55,6 +55,7 @@ class Escalation(Base):
     status: Mapped[str] = mapped_column(sa.String(14), default=EscalationStatus.RAISED, index=True)
     acknowledged_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
     acknowledged_at: Mapped[datetime | None]
+    erased_at: Mapped[datetime | None]  # when retention erased its text (qa_app.retention)
     action_taken: Mapped[str] = mapped_column(sa.Text, default="")
     # The acknowledgement deadline (naive UTC), fixed when it is raised (see escalations.deadlines).
     due_at: Mapped[datetime] = mapped_column(index=True)

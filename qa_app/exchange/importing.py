@@ -20,12 +20,12 @@ from qa_app.audits import services as audits
 from qa_app.audits.models import Audit
 from qa_app.audits.workflow import AuditStatus
 from qa_app.auth.models import Role, User
-from qa_app.auth.services import create_imported_user, normalise_email
+from qa_app.auth.services import create_imported_user, get_or_create_team, normalise_email
 from qa_app.cases import services as cases
 from qa_app.cases.models import CaseFile, parse_case_type
 from qa_app.db import lock_for_writing, utcnow
 from qa_app.errors import DomainError
-from qa_app.exchange.cells import read_text
+from qa_app.exchange.cells import legacy_guards, read_text
 from qa_app.exchange.queries import ANSWER_HEADERS, AUDIT_HEADERS
 from qa_app.extensions import db
 from qa_app.history.services import record
@@ -120,8 +120,8 @@ def import_results(data: bytes, filename: str, *, actor, limits: Limits = IMPORT
     progress = progress or (lambda _step: None)
     progress(STEPS[0])
     try:
-        tables = read_workbook(data, filename, sheets=["Audits", "Answers", "Actions"], limits=limits,
-                               optional=("Actions",), continued=("Audits", "Answers", "Actions"))
+        tables = read_workbook(data, filename, sheets=["Audits", "Answers", "Actions", "About"], limits=limits,
+                               optional=("Actions", "About"), continued=("Audits", "Answers", "Actions"))
     except UnreadableFile as error:
         raise ResultsRejected([error.message]) from None
     problems = _Problems()
@@ -136,10 +136,11 @@ def import_results(data: bytes, filename: str, *, actor, limits: Limits = IMPORT
 
     progress(STEPS[1])
     failed: dict[str, str] = {}
-    plans = _plan_audits(audits_table.rows, problems, failed)
-    _plan_answers(answers_table.rows, plans, problems, failed)
-    if "Actions" in tables:
-        _plan_actions(tables["Actions"].rows, plans, problems, failed)
+    with legacy_guards(_written_with_apostrophes(tables.get("About"))):
+        plans = _plan_audits(audits_table.rows, problems, failed)
+        _plan_answers(answers_table.rows, plans, problems, failed)
+        if "Actions" in tables:
+            _plan_actions(tables["Actions"].rows, plans, problems, failed)
     if not plans and not problems:
         problems.append("Audits: the sheet has no audits.")
     if problems:
@@ -151,6 +152,22 @@ def import_results(data: bytes, filename: str, *, actor, limits: Limits = IMPORT
     progress(STEPS[2])
     lock_for_writing(db.session)   # SQLite: two imports take turns (what they look up, then add)
     return _write(plans, actor=actor, filename=filename)
+
+
+def _written_with_apostrophes(about) -> bool:
+    """True for a workbook this app exported in format 1.0 or 1.1, which put a visible apostrophe
+    before formula-like text (from 1.2 the cell style's quote prefix does that job, and the text is
+    as typed). A council's own workbook has no About sheet: its text is read as it is."""
+    if about is None:
+        return False
+    fields = {str(row.values.get("Field") or "").strip(): row.values.get("Value") for row in about.rows}
+    if fields.get("Format") != "qa_app exchange workbook":
+        return False
+    try:
+        major, minor = (int(part) for part in str(fields.get("Format version") or "").split(".")[:2])
+    except ValueError:
+        return False
+    return (major, minor) < (1, 2)
 
 
 @dataclass
@@ -165,6 +182,7 @@ class _AuditPlan:
     team: str
     auditor_email: str
     auditor_name: str
+    auditor_team: str
     submitted_at: datetime
     auditor_grade: int
     status: AuditStatus
@@ -258,7 +276,7 @@ def _plan_audits(rows, problems: _Problems, failed: dict[str, str]) -> dict[str,
         plans[source_id] = _AuditPlan(
             row=n, sheet=sheet, source_id=source_id, round_name=round_name, version=version, reference=reference,
             case_type=case_type.value if case_type else None, team=" ".join(_text(v.get("Team")).split()),
-            auditor_email=auditor_email, auditor_name=_text(v.get("Auditor name")), submitted_at=submitted_at,
+            auditor_email=auditor_email, auditor_name=_text(v.get("Auditor name")), auditor_team=_text(v.get("Auditor team"))[:120], submitted_at=submitted_at,
             auditor_grade=auditor_grade, status=status, immediate_risk=risk, risk_reason=risk_reason,
             summary=read_text(v.get("Overall summary")).strip(), moderator_email=moderator_email,
             moderator_name=_text(v.get("Moderator name")),
@@ -436,14 +454,17 @@ def _write(plans: dict[str, _AuditPlan], *, actor, filename: str) -> ImportSumma
     summary = ImportSummary()
     users: dict[str, User] = {}
 
-    def user_for(email: str, name: str, role: Role) -> User:
+    def user_for(email: str, name: str, role: Role, team: str = "") -> User:
         """The account with this email address (matched by email only), or a new, inactive one
-        marked as imported, whose name is never another account's."""
+        marked as imported, whose name is never another account's; an auditor's team (the optional
+        "Auditor team" column) is kept, so completion per team survives the trip."""
         if email in users:
             return users[email]
         user = db.session.scalar(sa.select(User).where(User.email == email))
         if user is None:
             user = create_imported_user(email=email, name=name, role=role, source=filename, actor=actor)
+            if team.strip():
+                user.team = get_or_create_team(team)
             summary.users_created.append(email)
         users[email] = user
         return user
@@ -506,7 +527,7 @@ def _new_audit(plan: _AuditPlan, round_of: dict[str, AuditRound], user_for, summ
                                f"already has an audit in round '{plan.round_name}' here"])
     audit = audits.record_submitted(
         round_=round_, case_file=case, template_version=plan.version,
-        auditor=user_for(plan.auditor_email, plan.auditor_name, Role.AUDITOR), status=plan.status,
+        auditor=user_for(plan.auditor_email, plan.auditor_name, Role.AUDITOR, plan.auditor_team), status=plan.status,
         overall_grade=plan.auditor_grade, overall_summary=plan.summary, immediate_risk=plan.immediate_risk,
         immediate_risk_reason=plan.risk_reason, submitted_at=plan.submitted_at,
         answers={key: {"value": a["value"], "evidence": a["evidence"]} for key, a in plan.answers.items()},

@@ -32,6 +32,8 @@ AUDIT_HEADERS = [
     "Round started on", "Round due date", "Template title",
     # Format 1.1: the audit's identity in any service, so an import never duplicates what it holds.
     "Audit UID",
+    # The auditor's own team, so completion per team survives the trip.
+    "Auditor team",
 ]
 ANSWER_HEADERS = [
     "Audit ID", "Section", "Question key", "Question", "Themes", "Auditor answer", "Moderated answer", "Evidence",
@@ -115,6 +117,7 @@ def audit_rows(filters: ReportFilter) -> Iterator[list]:
     scope = audit_scope(filters).subquery()
     labels = grade_labels()
     auditor, moderator = aliased(User), aliased(User)
+    auditor_team = aliased(Team)
     moderation = aliased(Moderation)
     query = (
         sa.select(
@@ -124,7 +127,7 @@ def audit_rows(filters: ReportFilter) -> Iterator[list]:
             moderation.overall_rationale, Audit.immediate_risk, Audit.status, Audit.immediate_risk_reason,
             Audit.overall_summary, auditor.display_name, moderator.display_name, moderation.selected_because,
             AuditRound.created_at, AuditRound.due_date, TemplateVersion.title, Audit.template_version_id,
-            moderation.status, Audit.final_grade, Audit.uid,
+            moderation.status, Audit.final_grade, Audit.uid, auditor_team.name,
         )
         .join(scope, scope.c.audit_id == Audit.id)
         .join(AuditRound, AuditRound.id == Audit.round_id)
@@ -132,6 +135,7 @@ def audit_rows(filters: ReportFilter) -> Iterator[list]:
         .join(CaseFile, CaseFile.id == Audit.case_file_id)
         .join(Team, Team.id == CaseFile.team_id)
         .outerjoin(auditor, auditor.id == Audit.auditor_id)
+        .outerjoin(auditor_team, auditor_team.id == auditor.team_id)
         .outerjoin(moderation, moderation.audit_id == Audit.id)
         .outerjoin(moderator, moderator.id == moderation.moderator_id)
         .order_by(Audit.id)
@@ -140,7 +144,7 @@ def audit_rows(filters: ReportFilter) -> Iterator[list]:
         (audit_id, round_name, key, version, reference, case_type, team, auditor_email, submitted_at,
          auditor_grade, moderator_email, moderated_at, moderated_grade, outcome, rationale, risk, status,
          risk_reason, summary, auditor_name, moderator_name, because, round_started, round_due, title,
-         version_id, moderation_status, final, uid) = row
+         version_id, moderation_status, final, uid, auditor_team_name) = row
         completed = moderation_status == ModerationStatus.COMPLETED
         yield [
             audit_id, round_name, key, version, reference, CASE_TYPE_LABELS[CaseType(case_type)], team,
@@ -150,7 +154,7 @@ def audit_rows(filters: ReportFilter) -> Iterator[list]:
             labels.get((version_id, final), ""), ModerationOutcome(outcome).label if completed and outcome else "",
             rationale or "" if completed else "", YES_NO[bool(risk)], status.replace("_", " ").capitalize(),
             risk_reason or "", summary or "", auditor_name or "", moderator_name or "", because or "",
-            round_started.date() if round_started else None, round_due, title, uid,
+            round_started.date() if round_started else None, round_due, title, uid, auditor_team_name or "",
         ]
 
 

@@ -23,7 +23,7 @@ from qa_app.history.services import record
 from qa_app.jobs import services as job_services
 from qa_app.reports.forms import report_filters
 from qa_app.reports.queries import ReportFilter
-from qa_app.writes import commit_form
+from qa_app.writes import commit_form, upload_status
 
 bp = Blueprint("exchange", __name__, url_prefix="/reports")
 
@@ -110,7 +110,7 @@ def import_form():
                     for line in written.value.lines():
                         flash(line[0].upper() + line[1:] + ".", "success")
                     return redirect(url_for("reports.index"))
-    return render_template("exchange/import.html", form=form, problems=problems)
+    return render_template("exchange/import.html", form=form, problems=problems), upload_status(form, problems)
 
 
 def _upload_size(upload) -> int:

@@ -28,9 +28,9 @@ from openpyxl.utils import get_column_letter
 from openpyxl.utils.datetime import to_excel
 
 from qa_app.audit_forms.schema import THEME_LABELS
-from qa_app.exchange.cells import cell, clean_text
+from qa_app.exchange.cells import cell, clean_text, needs_quote_prefix
 
-FORMAT_VERSION = "1.1"
+FORMAT_VERSION = "1.2"
 EXCEL_MAX_ROWS = 1_048_576      # rows a sheet may have in Excel, the header row included
 DATE_FORMAT, DATETIME_FORMAT = "dd/mm/yyyy", "dd/mm/yyyy hh:mm"
 Progress = Callable[[str, int], None]
@@ -87,10 +87,10 @@ def _frame(out, data: ExchangeData) -> None:
     _summary(workbook, data.report)
     for index, title in enumerate([sheet.title for sheet in data.sheets] + ["About"]):
         ws = workbook.create_sheet(title)
-        if index == 0:  # register the date styles the streamed sheets refer to
+        if index == 0:  # register the date and quote-prefix styles the streamed sheets refer to
             day, moment = WriteOnlyCell(ws, value=date(2000, 1, 1)), WriteOnlyCell(ws, value=datetime(2000, 1, 1))
             day.number_format, moment.number_format = DATE_FORMAT, DATETIME_FORMAT
-            ws.append([day, moment])
+            ws.append([day, moment, cell(ws, "=quoted")])
     workbook.save(out)
 
 
@@ -100,7 +100,7 @@ def _fill(source: zipfile.ZipFile, target: zipfile.ZipFile, data: ExchangeData, 
     rels_xml = source.read("xl/_rels/workbook.xml.rels").decode()
     types_xml = source.read("[Content_Types].xml").decode()
     path_of = _sheet_paths(workbook_xml, rels_xml)
-    styles = _date_styles(source.read("xl/styles.xml").decode())
+    styles = _cell_styles(source.read("xl/styles.xml").decode())
     tables = {sheet.title: sheet for sheet in data.sheets}
     about = Sheet("About", ["Field", "Value"], data.about, {"Value": 80})
     streamed = {path_of[title]: title for title in list(tables) + ["About"]}
@@ -134,7 +134,7 @@ def _fill(source: zipfile.ZipFile, target: zipfile.ZipFile, data: ExchangeData, 
     target.writestr("[Content_Types].xml", _add_types(types_xml, added))
 
 
-def _stream_table(target: zipfile.ZipFile, path: str, sheet: Sheet, styles: tuple[str, str], progress: Progress,
+def _stream_table(target: zipfile.ZipFile, path: str, sheet: Sheet, styles: tuple[str, str, str], progress: Progress,
                   sheet_rows: int, new_path: Callable[[], str]) -> list[tuple[str, str]]:
     """Write `sheet` to `path` (and its continuation sheets); returns the continuations (title, path)."""
     columns = [get_column_letter(i) for i in range(1, len(sheet.headers) + 1)]
@@ -194,7 +194,7 @@ def _sheet_start(sheet: Sheet, columns: list[str]) -> str:
             '<sheetData>')
 
 
-def _row_xml(number: int, values, columns: list[str], styles: tuple[str, str]) -> str:
+def _row_xml(number: int, values, columns: list[str], styles: tuple[str, str, str]) -> str:
     """One <row>: text as inline strings (cleaned by cells.clean_text, then escaped), numbers,
     booleans, and dates as Excel serial numbers with the UK date style; None writes no cell."""
     n = str(number)
@@ -203,7 +203,7 @@ def _row_xml(number: int, values, columns: list[str], styles: tuple[str, str]) -
     for column, value in zip(columns, values):
         kind = value.__class__
         if kind is str:
-            append(f'<c r="{column}{n}{_text(value)}')
+            append(f'<c r="{column}{n}{_text(value, styles[2])}')
         elif value is None:
             continue
         elif kind is int:
@@ -219,19 +219,21 @@ def _row_xml(number: int, values, columns: list[str], styles: tuple[str, str]) -
         elif isinstance(value, int):   # an int subclass (an enum's value, say)
             append(f'<c r="{column}{n}" t="n"><v>{int(value)}</v></c>')
         else:
-            append(f'<c r="{column}{n}{_text(str(value))}')
+            append(f'<c r="{column}{n}{_text(str(value), styles[2])}')
     append("</row>")
     return "".join(parts)
 
 
 @lru_cache(maxsize=16384)
-def _text(value: str) -> str:
-    """The end of a text cell (after its reference): cleaned as cells.clean_text, escaped for XML."""
+def _text(value: str, quoted_style: str) -> str:
+    """The end of a text cell (after its reference): cleaned as cells.clean_text, escaped for XML,
+    with the quote-prefix style when the text looks like a formula."""
     if not value:
         return '" t="inlineStr"/>'
     text = clean_text(value)
+    style = f' s="{quoted_style}"' if needs_quote_prefix(text) else ""
     space = ' xml:space="preserve"' if text != text.strip() else ""
-    return f'" t="inlineStr"><is><t{space}>{escape(text)}</t></is></c>'
+    return f'"{style} t="inlineStr"><is><t{space}>{escape(text)}</t></is></c>'
 
 
 def _sheet_paths(workbook_xml: str, rels_xml: str) -> dict[str, str]:
@@ -248,12 +250,14 @@ def _unescape(text: str) -> str:
     return text.replace("&lt;", "<").replace("&gt;", ">").replace("&quot;", '"').replace("&amp;", "&")
 
 
-def _date_styles(styles_xml: str) -> tuple[str, str]:
-    """The cell style ids (cellXfs positions) of the two date formats openpyxl registered."""
+def _cell_styles(styles_xml: str) -> tuple[str, str, str]:
+    """The cell style ids (cellXfs positions) of the two date formats and the quote prefix that
+    openpyxl registered."""
     formats = {code: num for num, code in re.findall(r'<numFmt numFmtId="(\d+)" formatCode="([^"]+)"', styles_xml)}
-    xfs = re.search(r"<cellXfs[^>]*>(.*?)</cellXfs>", styles_xml, re.S).group(1)
-    ids = re.findall(r'<xf numFmtId="(\d+)"', xfs)
-    return str(ids.index(formats[DATE_FORMAT])), str(ids.index(formats[DATETIME_FORMAT]))
+    xfs = re.findall(r"<xf [^>]*>", re.search(r"<cellXfs[^>]*>(.*?)</cellXfs>", styles_xml, re.S).group(1))
+    ids = [re.search(r'numFmtId="(\d+)"', xf).group(1) for xf in xfs]
+    quoted = next(n for n, xf in enumerate(xfs) if 'quotePrefix="1"' in xf)
+    return str(ids.index(formats[DATE_FORMAT])), str(ids.index(formats[DATETIME_FORMAT])), str(quoted)
 
 
 def _max_rel_id(rels_xml: str) -> int:
@@ -316,6 +320,7 @@ def _summary(workbook: Workbook, report: dict) -> None:
     rows.append(["Round", "% Inadequate", "% Good or better"])
     for point in report["trend"]:
         rows.append([point["round"], point["percent_inadequate"], point["percent_good_or_better"]])
+    rows.extend(_summary_targets_and_compliance(report))
     ws.auto_filter.ref = "A1:B6"
     if themes:
         chart = BarChart()
@@ -339,6 +344,25 @@ def _summary(workbook: Workbook, report: dict) -> None:
         ws.add_chart(line, "E28")
     for row in rows:
         ws.append([cell(ws, value) for value in row])
+
+
+def _summary_targets_and_compliance(report: dict) -> list[list]:
+    """The Summary's targets (each with its figure and red/amber/green status) and compliance
+    answers (count and % per option); a figure from fewer than 5 audits says so."""
+    rows: list[list] = []
+    if report.get("targets"):
+        rows += [[], ["Target", "Target %", "Actual %", "Status", "Audits", "Note"]]
+        for t in report["targets"]:
+            rows.append([t["name"], t["value"], t["actual"], (t["status"] or "no figure").capitalize(), t["audits"],
+                         "Fewer than 5 audits" if t.get("small_number") else ""])
+    if report.get("compliance"):
+        rows += [[], ["Compliance question", "Answer", "Count", "%", "Answers", "Median"]]
+        for entry in report["compliance"].values():
+            note = " (fewer than 5 audits)" if 0 < entry["answers"] < 5 else ""
+            for index, (label, n) in enumerate(entry["options"].items()):
+                rows.append([entry["question"] + note if index == 0 else "", label, n, entry["percent"][label],
+                             entry["answers"] if index == 0 else None, entry["median"] if index == 0 else None])
+    return rows
 
 
 __all__ = ["FORMAT_VERSION", "ExchangeData", "Sheet", "write_workbook"]

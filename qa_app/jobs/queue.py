@@ -23,11 +23,13 @@ _worker_app: Flask | None = None
 
 
 def get_queue(app: Flask):
-    """This app's queue (made once per app)."""
-    queue = app.extensions.get("job_queue")
-    if queue is None:
-        queue = app.extensions["job_queue"] = _make_queue(app)
-    return queue
+    """This app's queue, made once per app and queue URL (a test that points an app it has already
+    used at another queue gets that queue, not the first one)."""
+    url = app.config.get("JOB_QUEUE_URL") or ""
+    made = app.extensions.get("job_queue")
+    if made is None or made[0] != url:
+        made = app.extensions["job_queue"] = (url, _make_queue(app))
+    return made[1]
 
 
 def _make_queue(app: Flask):

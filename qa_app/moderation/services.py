@@ -232,8 +232,9 @@ def save_grades(moderation: Moderation, *, actor, grades: dict[str, int | None],
     scale_values = template.scale.values()
     problems: list[tuple[str, str]] = []
     clean: dict[str, tuple[int | None, str]] = {}
+    hidden = audit.hidden_questions()   # a question the audit's answers hide is not moderated either
     for question in template.questions():
-        if not question.is_graded:
+        if not question.is_graded or question.key in hidden:
             continue
         grade = grades.get(question.key)
         if grade is not None and grade not in scale_values:

@@ -12,8 +12,13 @@ from qa_app.cases.models import CASE_TYPE_LABELS, CaseType
 from qa_app.challenges.report import period_figures
 from qa_app.extensions import db
 from qa_app.reports import facts, queries
+from qa_app.reports.completion import completion_section
+from qa_app.reports.compliance import (
+    SMALL_NUMBER, build_compliance, compliance_by_round, compliance_groups, question_texts,
+)
 from qa_app.reports.moderation import moderation_figures
 from qa_app.reports.queries import ReportFilter, percent
+from qa_app.reports.targets import targets_section
 from qa_app.rounds.models import AuditRound
 
 
@@ -60,13 +65,16 @@ def build_report(filters: ReportFilter, *, today: date | None = None, round_name
         _add(teams, team, grade, group.n)
         team_grades.setdefault(team, dict.fromkeys(labels, 0))[grade.label] += group.n
         _add(case_types, group.case_type, grade, group.n)
+    compliance_rows = compliance_groups(filters)
     if filters.round_ids:
         wider = ReportFilter(team_id=filters.team_id, case_type=filters.case_type, date_from=filters.date_from,
                              date_to=filters.date_to)
         trend_audits, trend_answers = facts.audit_groups(wider), facts.answer_groups(wider)
+        trend_compliance = compliance_groups(wider)
     else:
-        trend_audits, trend_answers = audits, answers
-    return {
+        trend_audits, trend_answers, trend_compliance = audits, answers, compliance_rows
+    theme_audits = _theme_audit_floor(answers, look)
+    report = {
         "round": round_name,
         "filters": filters.describe(look.teams),
         "audits": final.total,
@@ -77,23 +85,60 @@ def build_report(filters: ReportFilter, *, today: date | None = None, round_name
         "auditor_percent_inadequate": auditor.percent_inadequate,
         "auditor_percent_good_or_better": auditor.percent_good_or_better,
         "moderation": moderation_figures(audits, answers, look, versions),
-        "themes": {theme: _rate_dict(themes[theme], "answers") for theme in THEMES if theme in themes},
+        "small_number": final.total < SMALL_NUMBER,
+        "themes": {theme: _rate_dict(themes[theme], "answers") | {"small_number": theme_audits[theme] < SMALL_NUMBER}
+                   for theme in THEMES if theme in themes},
         "strengths": [_question_dict(q) for q in strengths],
         "areas_for_development": [_question_dict(q) for q in areas],
         "teams": {team: {"audits": rate.answers, "percent_inadequate": rate.percent_inadequate,
-                         "percent_good_or_better": rate.percent_good_or_better}
+                         "percent_good_or_better": rate.percent_good_or_better,
+                         "small_number": rate.answers < SMALL_NUMBER}
                   for team, rate in sorted(teams.items())},
         "case_types": {code: {"label": CASE_TYPE_LABELS[CaseType(code)], "audits": rate.answers,
                               "percent_inadequate": rate.percent_inadequate,
-                              "percent_good_or_better": rate.percent_good_or_better}
+                              "percent_good_or_better": rate.percent_good_or_better,
+                              "small_number": rate.answers < SMALL_NUMBER}
                        for code, rate in sorted(case_types.items())},
         "grades_by_theme": dict(sorted(theme_grades.items())),
         "grades_by_team": dict(sorted(team_grades.items())),
         "actions": actions_section(filters, today),
         "reviews": reviews_section(filters, look),
         "challenges": challenges,
-        "trend": _trend(trend_audits, trend_answers, look),
+        "trend": _trend(trend_audits, trend_answers, look, compliance_by_round(trend_compliance)),
+        "compliance": build_compliance(compliance_rows, question_texts()),
+        "completion": completion_section(filters, today),
     }
+    report["compliance_themes"] = _compliance_themes(report["compliance"], audits, look)
+    report["targets"] = targets_section(report)
+    return report
+
+
+def _theme_audit_floor(answers, look) -> dict[str, int]:
+    """Per theme, the most answers any one question of it has: a floor on the audits behind the
+    theme's figure (an audit answers a question once), so a theme under 5 is marked as small."""
+    per_question: dict[tuple[str, str], int] = defaultdict(int)
+    for group in answers:
+        for theme in look.themes.get((group.version_id, group.question_key), ()):
+            per_question[(theme, group.question_key)] += group.n
+    floor: dict[str, int] = defaultdict(int)
+    for (theme, _key), n in per_question.items():
+        floor[theme] = max(floor[theme], n)
+    return floor
+
+
+def _compliance_themes(compliance: dict, audits, look) -> dict[str, list[str]]:
+    """theme → the compliance questions tagged with it, for the page (questions with no theme
+    under "other")."""
+    versions = {g.version_id for g in audits}
+    themes: dict[str, set[str]] = defaultdict(set)
+    for (version, key), names in look.themes.items():
+        if version in versions and key in compliance:
+            themes[key].update(names)
+    result: dict[str, list[str]] = {}
+    for key in compliance:
+        for theme in sorted(themes.get(key) or {"other"}, key=lambda t: (t == "other", THEMES.index(t) if t in THEMES else 0)):
+            result.setdefault(theme, []).append(key)
+    return {theme: result[theme] for theme in [*THEMES, "other"] if theme in result}
 
 
 def _plus(rate: queries.Rate, grade, n: int) -> queries.Rate:
@@ -119,7 +164,7 @@ def _distribution(groups, attribute: str, look, labels: list[str]) -> queries.Di
     return queries.Distribution(counts=counts, total=total, good_or_better=good, inadequate=bad)
 
 
-def _trend(audits, answers, look) -> list[dict]:
+def _trend(audits, answers, look, compliance: dict | None = None) -> list[dict]:
     overall: dict[int, queries.Rate] = defaultdict(lambda: queries.Rate(0, 0, 0))
     themes: dict[int, dict] = defaultdict(lambda: defaultdict(lambda: queries.Rate(0, 0, 0)))
     for group in audits:
@@ -132,7 +177,10 @@ def _trend(audits, answers, look) -> list[dict]:
             for theme in look.themes.get((group.version_id, group.question_key), ()):
                 _add(themes[group.round_id], theme, grade, group.n)
     ordered = sorted(overall, key=look.round_order)
+    compliance = compliance or {}
     return [{"round": look.rounds[rid][0], "audits": overall[rid].answers,
+             "small_number": overall[rid].answers < SMALL_NUMBER,
+             "compliance_percent_yes": compliance.get(rid, {}),
              "percent_inadequate": overall[rid].percent_inadequate,
              "percent_good_or_better": overall[rid].percent_good_or_better,
              "themes": {theme: {"percent_inadequate": rate.percent_inadequate,

@@ -8,11 +8,13 @@ change. The cache and the version live in the database, so any number of app ser
 and none ever serves a report older than the last committed change.
 
 What raises the version, found by the session's flushes (so no service has to remember it):
-an audit entering, leaving or changing in a submitted state (submission, return, resubmission,
-moderation, removal, import), its answers while it is submitted, a moderation completed or
-withdrawn and its grades, actions, follow-up checks, challenges and their stages, templates,
-teams, a round's name or dates, a case file's team or type, a person's name; ORM bulk updates of
-the same. Drafts of audits and moderations in progress do not.
+an audit added or deleted, moving between "to do", submitted and removed (the completion figures
+count audits still to do), changing auditor or round, or changing while submitted (submission,
+return, resubmission, moderation, removal, import); its answers while it is submitted, a
+moderation completed or withdrawn and its grades, actions, follow-up checks, challenges and their
+stages, targets, templates, teams, a round's name, dates or status (cancelled), a case file's team
+or type, a person's name or team; ORM bulk updates of the same. Saving a draft of an audit or a
+moderation in progress does not.
 
 Reading order matters on PostgreSQL (each statement sees the latest commit): the version is read
 before the figures, so a report is never stored under a version newer than its data.
@@ -33,7 +35,7 @@ from sqlalchemy.orm import Session
 from qa_app.actions.models import Action
 from qa_app.audit_forms.models import QuestionTheme, TemplateGrade, TemplateQuestion, TemplateVersion
 from qa_app.audits.models import Answer, Audit
-from qa_app.audits.workflow import SUBMITTED_STATES
+from qa_app.audits.workflow import SUBMITTED_STATES, AuditStatus
 from qa_app.auth.models import Team, User
 from qa_app.cases.models import CaseFile
 from qa_app.challenges.models import Challenge, ChallengeStage
@@ -41,7 +43,7 @@ from qa_app.db import utcnow
 from qa_app.extensions import db
 from qa_app.moderation.models import ModeratedAnswer, Moderation, ModerationStatus
 from qa_app.reports.builder import build_report
-from qa_app.reports.models import CachedReport, ReportState
+from qa_app.reports.models import CachedReport, ReportState, Target
 from qa_app.reports.queries import ReportFilter
 from qa_app.reviews.models import ReviewCheck
 from qa_app.rounds.models import AuditRound
@@ -102,8 +104,16 @@ def _store(key: str, version: int, report: dict) -> None:
 # --- what changes the report -------------------------------------------------------------------
 
 _ALWAYS = (Action, ReviewCheck, Challenge, ChallengeStage, Team, TemplateVersion, TemplateQuestion, TemplateGrade,
-           QuestionTheme)
-_FIELDS = {AuditRound: ("name", "created_at"), CaseFile: ("team_id", "case_type"), User: ("display_name",)}
+           QuestionTheme, Target)
+_FIELDS = {AuditRound: ("name", "created_at", "due_date", "status"), CaseFile: ("team_id", "case_type"),
+           User: ("display_name", "team_id")}
+
+
+def _stage(status: str) -> str:
+    """How the completion figures see an audit's status: submitted, not counted, or still to do."""
+    if status in _SUBMITTED:
+        return "submitted"
+    return "not counted" if status in (AuditStatus.REMOVED, AuditStatus.CANCELLED) else "to do"
 
 
 def _values(obj, name: str) -> set:
@@ -124,7 +134,9 @@ def _changes_report(session: Session) -> bool:
         if isinstance(obj, _ALWAYS):
             return True
         if isinstance(obj, Audit):
-            if {str(s) for s in _values(obj, "status")} & _SUBMITTED:
+            statuses = {str(s) for s in _values(obj, "status")}
+            if (obj in session.new or obj in session.deleted or statuses & _SUBMITTED
+                    or len({_stage(s) for s in statuses}) > 1 or _changed(obj, ("auditor_id", "round_id"))):
                 return True
         elif isinstance(obj, Moderation):
             if ModerationStatus.COMPLETED in {str(s) for s in _values(obj, "status")}:

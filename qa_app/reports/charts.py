@@ -57,7 +57,7 @@ def trend_lines(points: list[dict], title: str) -> Markup:
     """% Inadequate and % Good or better per round, as two labelled lines."""
     if not points:
         return Markup("")
-    width, height, left, right, top, bottom = 760, 300, 110, 100, 30, 70
+    width, height, left, right, top, bottom = 800, 300, 110, 100, 30, 70
     inner_w, inner_h = width - left - right, height - top - bottom
     step = inner_w / max(len(points) - 1, 1)
 
@@ -79,9 +79,14 @@ def trend_lines(points: list[dict], title: str) -> Markup:
                      + " ".join(f"{x:.1f},{y:.1f}" for x, y in coords) + '"/>')
         for (x, y), point in zip(coords, points):
             value = point[key]
-            parts.append(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="4" fill="{colour}"/>'
+            # A figure from fewer than 5 audits is drawn hollow and says how many: a 100 % from one
+            # audit must not look like a 100 % from fifty.
+            small = point.get("small_number", False)
+            fill = f'fill="#ffffff" stroke="{colour}" stroke-width="2"' if small else f'fill="{colour}"'
+            label = "" if value is None else f"{value:g}%" + (f" (n={point['audits']})" if small else "")
+            parts.append(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="5" {fill}/>'
                          f'<text x="{x:.1f}" y="{y - 8:.1f}" font-size="12" text-anchor="middle">'
-                         f'{"" if value is None else f"{value:g}%"}</text>')
+                         f'{label}</text>')
     # Round names under their points: on two staggered lines when the points are close, each cut
     # to the room it has, so no two names overlap (the full names are in the table below).
     staggered = step < 150 and len(points) > 1
@@ -98,6 +103,10 @@ def trend_lines(points: list[dict], title: str) -> Markup:
                  f'(solid)</text><line x1="{left + 220}" x2="{left + 250}" y1="{legend_y}" y2="{legend_y}" '
                  f'stroke="#d4351c" stroke-width="3" stroke-dasharray="6 4"/><text x="{left + 256}" '
                  f'y="{legend_y + 4}" font-size="13">Inadequate (dashed)</text>')
+    if any(point.get("small_number") for point in points):
+        parts.append(f'<circle cx="{left + 436}" cy="{legend_y}" r="5" fill="#ffffff" stroke="#0b0c0c" '
+                     f'stroke-width="2"/><text x="{left + 446}" y="{legend_y + 4}" font-size="13">'
+                     f'fewer than 5 audits (n shown)</text>')
     parts.append("</svg>")
     return Markup("".join(parts))
 

@@ -1,6 +1,6 @@
 from datetime import date
 
-from flask import Blueprint, jsonify, redirect, render_template, request, url_for
+from flask import Blueprint, flash, jsonify, make_response, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from qa_app.audit_forms.schema import THEME_LABELS
@@ -8,8 +8,17 @@ from qa_app.auth.permissions import roles_required
 from qa_app.extensions import db
 from qa_app.history.services import record
 from qa_app.reports import charts
+from qa_app.audits.permissions import can_view_audit
+from qa_app.auth.forms import EmptyForm
+from qa_app.auth.models import Role
+from qa_app.reports.boardpack import board_pack_pdf, file_name
 from qa_app.reports.cache import cached_report
-from qa_app.reports.forms import ReportFilterForm, report_filters
+from qa_app.reports.drilldown import MAX_LISTED, Figure, audits_behind, load_audits
+from qa_app.reports.forms import ReportFilterForm, TargetForm, report_filters, target_figures
+from qa_app.reports.models import Target
+from qa_app.reports.targets import active_targets, add_target, retire_target
+from qa_app.reports.targets import describe as describe_target
+from qa_app.writes import commit_form
 from qa_app.reports.permissions import REPORT_READERS
 from qa_app.reports.queries import ReportFilter
 from qa_app.rounds.models import AuditRound
@@ -67,3 +76,78 @@ def as_json():
     record(current_user, "report.viewed", None, filters=filters.describe(), format="json")
     db.session.commit()
     return jsonify(report)
+
+
+@bp.route("/targets", methods=["GET", "POST"])
+@roles_required(Role.QA_LEAD)
+def targets():
+    form = TargetForm()
+    form.figure.choices = target_figures()
+
+    def add():
+        measure, _, rest = form.figure.data.partition("|")
+        question_key, _, option = rest.partition("|")
+        return add_target(name=form.name.data, measure=measure, question_key=question_key or None,
+                          option=option or None, comparison=form.comparison.data, value=form.value.data,
+                          amber_margin=form.amber_margin.data, actor=current_user)
+
+    if commit_form(form, add, fallback="name").ok:
+        flash(f"Target '{form.name.data.strip()}' added. The report shows it against each round.", "success")
+        return redirect(url_for("reports.targets"))
+    status = 400 if form.errors else 200
+    return render_template("reports/targets.html", form=form, targets=active_targets(),
+                           describe=describe_target, retire_form=EmptyForm()), status
+
+
+@bp.route("/targets/<int:target_id>/remove", methods=["POST"])
+@roles_required(Role.QA_LEAD)
+def remove_target(target_id: int):
+    target = db.get_or_404(Target, target_id)
+    if commit_form(EmptyForm(), lambda: retire_target(target, actor=current_user)).ok:
+        flash(f"Target '{target.name}' removed.", "success")
+    return redirect(url_for("reports.targets"))
+
+
+@bp.route("/audits")
+@roles_required(*REPORT_READERS)
+def audits():
+    """The audits behind one figure of the report. Everyone who may read the report sees how many
+    there are and how they split; only someone who may open an audit sees it listed, with its
+    case reference and a link to the answer and its evidence (viewers see counts only)."""
+    form, filters = report_filters(request.args)
+    if form.errors:
+        return render_template("reports/audits.html", form=form, figure=None, audits=[], hidden=0, total=0,
+                               query=""), 400
+    figure = Figure.from_args(request.args)
+    ids = audits_behind(filters, figure)
+    found = load_audits(ids)
+    visible = [a for a in found if can_view_audit(current_user, a)]
+    record(current_user, "report.audits_listed", None, filters=filters.describe(), figure=figure.describe(),
+           listed=[a.id for a in visible], hidden=len(found) - len(visible))
+    db.session.commit()
+    base = request.args.to_dict(flat=False)
+    query = "&".join(f"{k}={v}" for k, vs in base.items() if not k.startswith("f_") for v in vs)
+    return render_template("reports/audits.html", form=form, figure=figure, audits=visible,
+                           hidden=len(found) - len(visible), total=len(found), scope=_describe(form, filters),
+                           query=query, limit=MAX_LISTED)
+
+
+@bp.route("/board-pack.pdf")
+@roles_required(*REPORT_READERS)
+def board_pack():
+    """The report as a dated, printable PDF (OFFICIAL-SENSITIVE), for the improvement board."""
+    form, filters = report_filters(request.args)
+    if form.errors:
+        return jsonify({"errors": form.errors}), 400
+    report = cached_report(filters, today=date.today())
+    names = dict(form.rounds.choices)
+    title = ("Quality assurance report: " + "; ".join(names.get(r, str(r)) for r in filters.round_ids)
+             if filters.round_ids else "Quality assurance report")
+    pdf = board_pack_pdf(report, title=title, scope=_describe(form, filters))
+    record(current_user, "report.board_pack_downloaded", None, filters=filters.describe(), bytes=len(pdf))
+    db.session.commit()
+    response = make_response(pdf)
+    response.headers["Content-Type"] = "application/pdf"
+    response.headers["Content-Disposition"] = f'attachment; filename="{file_name(title, date.today())}"'
+    response.headers["Cache-Control"] = "no-store"
+    return response

@@ -30,6 +30,28 @@ class RoundForm(FlaskForm):
                                    description="Leave all unticked to include every team.")
     factors = SelectMultipleField("Factors", widget=GovCheckboxesInput(), choices=list(FACTORS.items()),
                                   description="A case file matches when it has any of the ticked factors.")
+    factors_all = SelectMultipleField("Has all of these factors", widget=GovCheckboxesInput(),
+                                      choices=list(FACTORS.items()))
+    factors_at_least = SelectMultipleField("Has at least a number of these factors", widget=GovCheckboxesInput(),
+                                           choices=list(FACTORS.items()),
+                                           description="For 'Domestic abuse + 1 other factor': tick Domestic abuse "
+                                                       "above, every other factor here, and 1 below.")
+    factors_min = IntegerField("How many of them, at least", widget=GovTextInput(), default=1,
+                               validators=[Optional(), NumberRange(min=1, max=len(FACTORS),
+                                                                   message=f"Enter a number between 1 and {len(FACTORS)}")])
+    factors_none = SelectMultipleField("Has none of these factors", widget=GovCheckboxesInput(),
+                                       choices=list(FACTORS.items()))
+    plan_older_than_months = IntegerField(
+        "Plan started at least this many months ago", widget=GovTextInput(),
+        description="Optional. For example 15 for a child protection plan longer than 15 months.",
+        validators=[Optional(), NumberRange(min=0, max=240, message="Enter a number of months between 0 and 240")])
+    review_within_working_days = IntegerField(
+        "Next conference or review within (working days)", widget=GovTextInput(),
+        description="Optional. Audit before the conference: for example 20.",
+        validators=[Optional(), NumberRange(min=0, max=120, message="Enter a number of working days between 0 and 120")])
+    plan_ended_within_days = IntegerField(
+        "A plan ended in the last (days)", widget=GovTextInput(), description="Optional. For example 90.",
+        validators=[Optional(), NumberRange(min=0, max=730, message="Enter a number of days between 0 and 730")])
     age_under = IntegerField("Children aged under (years)", widget=GovTextInput(),
                              description="Optional. For example 5 for children under 5.",
                              validators=[Optional(), NumberRange(min=1, max=26, message="Enter an age between 1 and 26")])
@@ -55,7 +77,24 @@ class RoundForm(FlaskForm):
     blind_moderation = RadioField("Moderation", widget=GovRadioInput(), default="blind",
                                   choices=[("blind", "Blind: moderators grade before they see the auditor's grades"),
                                            ("open", "Open: moderators see the auditor's grades from the start")])
+    match_service_area = BooleanField(
+        "When assigning automatically, give each audit only to auditors in the case's service area",
+        widget=GovCheckboxInput())
     submit = SubmitField("Save and preview the sample", widget=GovSubmitInput())
+
+
+class ExtendForm(FlaskForm):
+    due_date = UKDateField("New due date", description="For example, 27 3 2027",
+                           validators=[InputRequired(message="Enter the new due date")])
+    reason = TextAreaField("Reason (optional)", widget=GovTextArea(), validators=[Optional(), Length(max=2000)])
+    submit = SubmitField("Extend the due date", widget=GovSubmitInput())
+
+
+class CancelForm(FlaskForm):
+    reason = TextAreaField("Why is the round being cancelled?", widget=GovTextArea(),
+                           validators=[InputRequired(message="Give the reason for cancelling the round"),
+                                       Length(max=2000)])
+    submit = SubmitField("Cancel the round", widget=GovSubmitInput())
 
 
 class SampleChangeForm(FlaskForm):

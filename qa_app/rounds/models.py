@@ -17,6 +17,7 @@ class RoundStatus(enum.StrEnum):
     MODERATING = "moderating"
     REPORTING = "reporting"
     CLOSED = "closed"
+    CANCELLED = "cancelled"
 
     @property
     def label(self) -> str:
@@ -43,6 +44,11 @@ class AuditRound(Base):
     blind_moderation: Mapped[bool] = mapped_column(default=True)
     reflections_enabled: Mapped[bool] = mapped_column(default=False)
     reviews_round_id: Mapped[int | None] = mapped_column(sa.ForeignKey("audit_rounds.id"))
+    # Auto-assignment gives an audit only to auditors whose team is in the case's service area.
+    match_service_area: Mapped[bool] = mapped_column(default=False)
+    # A cancelled round keeps its audits (marked cancelled) but leaves every report.
+    cancelled_at: Mapped[datetime | None]
+    cancel_reason: Mapped[str] = mapped_column(sa.Text, default="")
     created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
@@ -54,6 +60,8 @@ class AuditRound(Base):
             "status IN (" + ", ".join(f"'{s.value}'" for s in RoundStatus) + ")", name="known_status"
         ),
         sa.CheckConstraint("moderation_percent BETWEEN 0 AND 100", name="moderation_percent_range"),
+        sa.CheckConstraint("status <> 'cancelled' OR (cancelled_at IS NOT NULL AND cancel_reason <> '')",
+                           name="cancelled_has_reason"),
     )
 
     @property

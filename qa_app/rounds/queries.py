@@ -94,3 +94,28 @@ def in_progress(round_: AuditRound, total: int, done: int) -> bool:
 def rounds_in_progress() -> list[tuple[AuditRound, int, int]]:
     """(round, audits, submitted) for the rounds still being done, newest first."""
     return [row for row in rounds_with_counts() if in_progress(*row)]
+
+
+@dataclass(frozen=True)
+class AuditorLoad:
+    auditor_id: int
+    name: str
+    team: str
+    service_area: str
+    open_audits: int          # not started, in progress or returned, in every round
+    in_this_round: int
+
+
+def auditor_loads(round_: AuditRound, auditors: list[User]) -> list[AuditorLoad]:
+    """Each active auditor's open audits across every round and their audits in this round, so the
+    QA lead can see the balance auto-assignment keeps (fewest open audits first)."""
+    from qa_app.rounds.services import open_loads
+
+    open_now = open_loads([u.id for u in auditors])
+    here = dict(db.session.execute(
+        sa.select(Audit.auditor_id, sa.func.count()).where(Audit.round_id == round_.id,
+                                                           Audit.status != AuditStatus.REMOVED)
+        .group_by(Audit.auditor_id)).all())
+    return sorted((AuditorLoad(u.id, u.display_name, u.team.name if u.team else "No team",
+                               u.team.service_area if u.team else "", open_now[u.id], here.get(u.id, 0))
+                   for u in auditors), key=lambda load: (-load.open_audits, load.name))

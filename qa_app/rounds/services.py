@@ -9,6 +9,8 @@ import sqlalchemy as sa
 from qa_app.audit_forms.models import TemplateVersion
 from qa_app.audits.models import Audit
 from qa_app.audits.workflow import AuditEvent, AuditStatus, EDITABLE_STATES, next_status
+
+OPEN_STATES = (AuditStatus.NOT_STARTED, AuditStatus.IN_PROGRESS, AuditStatus.RETURNED)
 from qa_app.auth.models import Role, User, UserRole
 from qa_app.cases.models import CaseFile
 from qa_app.db import utcnow
@@ -120,11 +122,24 @@ def eligible_auditors() -> list[User]:
     ))
 
 
-def auto_assign(round_: AuditRound, *, actor: User, auditors: list[User] | None = None) -> int:
-    """Give every unassigned audit an auditor, spreading the load evenly.
+def open_loads(auditor_ids) -> Counter:
+    """Each auditor's open audits across every round (not started, in progress or returned)."""
+    load = Counter({auditor_id: 0 for auditor_id in auditor_ids})
+    rows = db.session.execute(
+        sa.select(Audit.auditor_id, sa.func.count()).join(AuditRound, AuditRound.id == Audit.round_id)
+        .where(Audit.auditor_id.in_(list(load)), Audit.status.in_([s.value for s in OPEN_STATES]),
+               AuditRound.status != RoundStatus.CANCELLED)
+        .group_by(Audit.auditor_id))
+    for auditor_id, n in rows:
+        load[auditor_id] = n
+    return load
 
-    An auditor never gets a file from their own team while another auditor could take it.
-    Returns how many audits were assigned.
+
+def auto_assign(round_: AuditRound, *, actor: User, auditors: list[User] | None = None) -> int:
+    """Give every unassigned audit an auditor, the one with the fewest open audits (across every
+    round) first, so work is balanced. An auditor never gets a file from their own team; when the
+    round matches service areas, only an auditor whose team is in the case's service area. An audit
+    nobody can take stays unassigned (the round page says so). Returns how many were assigned.
     """
     auditors = auditors if auditors is not None else eligible_auditors()
     if not auditors:
@@ -132,23 +147,26 @@ def auto_assign(round_: AuditRound, *, actor: User, auditors: list[User] | None 
     audits = list(db.session.scalars(
         sa.select(Audit).where(Audit.round_id == round_.id, Audit.status != AuditStatus.REMOVED)
     ))
-    load = Counter({auditor.id: 0 for auditor in auditors})
-    for audit in audits:
-        if audit.auditor_id in load:
-            load[audit.auditor_id] += 1
+    load = open_loads([auditor.id for auditor in auditors])
     rng = random.Random(round_.seed)
     order = {auditor.id: rng.random() for auditor in auditors}
     assigned = 0
+    left = []
     unassigned = sorted((a for a in audits if a.auditor_id is None), key=lambda a: a.case_file.reference)
     for audit in unassigned:
-        others = [u for u in auditors if u.team_id != audit.case_file.team_id]
-        pool = others or auditors
+        case_team = audit.case_file.team
+        pool = [u for u in auditors if u.team_id != case_team.id]
+        if round_.match_service_area:
+            pool = [u for u in pool if u.team is not None and u.team.service_area == case_team.service_area]
+        if not pool:
+            left.append(audit.case_file.reference)
+            continue
         chosen = min(pool, key=lambda u: (load[u.id], order[u.id]))
         audit.auditor_id = chosen.id
         load[chosen.id] += 1
         assigned += 1
-    record(actor, "round.auto_assigned", round_, assigned=assigned,
-           load={str(k): v for k, v in load.items()})
+    record(actor, "round.auto_assigned", round_, assigned=assigned, left_unassigned=left,
+           match_service_area=round_.match_service_area, load={str(k): v for k, v in load.items()})
     return assigned
 
 

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 import openpyxl
 from openpyxl.utils import get_column_letter
 
-__all__ = ["Limits", "UnreadableFile", "Row", "Table", "read_table", "read_workbook", "sniff_kind"]
+__all__ = ["Limits", "UnreadableFile", "Row", "Table", "read_table", "read_workbook", "sniff_kind", "stream_table"]
 
 
 @dataclass(frozen=True)
@@ -61,6 +61,7 @@ _CHUNK = 64 * 1024
 _ZIP_MAGIC = b"PK\x03\x04"
 _OLE_MAGIC = bytes.fromhex("D0CF11E0A1B11AE1")
 _BLANK_RE = re.compile(rb"\s*")
+_CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")  # C0 controls but tab, LF, CR; and DEL
 _CONTROL_ESCAPE_RE = re.compile(r"_x00([01][0-9A-Fa-f])_")  # how Excel stores control characters
 _FORBIDDEN_XML = tuple(w.encode(e) for w in ("<!doctype", "<!entity") for e in ("ascii", "utf-16-le", "utf-16-be"))
 _OVERLAP = max(len(p) for p in _FORBIDDEN_XML) - 1
@@ -181,8 +182,10 @@ def _clean(value: object, number: int, index: int, header: str | None, limits: L
     if len(value) > limits.max_cell_chars:
         raise UnreadableFile(f"{where.cell(number, index, header)}: the text is {len(value):,} characters long; "
                              f"the limit is {limits.max_cell_chars:,}.")
-    if "\x00" in value:
-        raise UnreadableFile(f"{where.cell(number, index, header)} contains a NUL character, which isn't allowed. "
+    control = _CONTROL_RE.search(value)
+    if control:
+        what = "a NUL character" if control.group() == "\x00" else f"a control character (code {ord(control.group())})"
+        raise UnreadableFile(f"{where.cell(number, index, header)} contains {what}, which isn't allowed. "
                              "Remove it and upload the file again.")
     return value or None
 
@@ -223,6 +226,13 @@ def _parse_headers(raw, limits: Limits, where: _Where, aliases: dict[str, str] |
 def _build_table(records, *, sheet: str | None, where: _Where, limits: Limits,
                  aliases: dict[str, str] | None, xlsx: bool) -> Table:
     """records: iterable of (row number, sequence of raw cell values), starting with row 1."""
+    names, rows = _stream_table(records, sheet=sheet, where=where, limits=limits, aliases=aliases, xlsx=xlsx)
+    return Table(sheet=sheet, headers=names, rows=tuple(rows))
+
+
+def _stream_table(records, *, sheet: str | None, where: _Where, limits: Limits,
+                  aliases: dict[str, str] | None, xlsx: bool):
+    """The headers, and a generator of the rows (each checked as it is read, so memory stays flat)."""
     iterator = iter(records)
     first = next(iterator, None)
     if first is None:
@@ -236,36 +246,42 @@ def _build_table(records, *, sheet: str | None, where: _Where, limits: Limits,
     headers = _parse_headers(first[1][:width], limits, where, aliases, xlsx)
     names = tuple(h for h in headers if h is not None)
 
-    rows: list[Row] = []
-    slots, slot_budget = 0, (limits.max_rows + 1) * limits.max_columns * 2
-    for number, raw in iterator:
-        if xlsx and number > EXCEL_MAX_ROWS:
-            raise UnreadableFile(f"{where.container()} has more rows than Excel allows, so it is damaged. " + _RESAVE)
-        slots += len(raw)  # cells openpyxl had to fill in, even empty ones far to the right
-        if slots > slot_budget:
-            raise UnreadableFile(f"{where.container()} is too large to read. Delete unused rows and columns "
-                                 "(including empty formatted cells) and upload it again.")
-        width = _width(raw)
-        if width == 0:
-            continue
-        if width > limits.max_columns:
-            raise _too_many_columns(where, number, width, limits)
-        values: dict[str, object] = {}
-        for index in range(width):
-            header = headers[index] if index < len(headers) else None
-            value = _clean(raw[index], number, index, header, limits, where, xlsx)
-            if value is not None and header is None:
-                raise UnreadableFile(f"{where.cell(number, index, None)} has a value but the column has no heading. "
-                                     "Add a heading in row 1 or remove the value, then upload the file again.")
-            if value is not None:
-                values[header] = value
-        if not values:
-            continue
-        if len(rows) >= limits.max_rows:
-            raise UnreadableFile(f"{where.container()} has more than {limits.max_rows:,} rows of data; the limit "
-                                 f"is {limits.max_rows:,}. Split it into smaller files and upload them one at a time.")
-        rows.append(Row(number=number, values={name: values.get(name) for name in names}))
-    return Table(sheet=sheet, headers=names, rows=tuple(rows))
+    def rows():
+        count = 0
+        slots, slot_budget = 0, (limits.max_rows + 1) * limits.max_columns * 2
+        for number, raw in iterator:
+            if xlsx and number > EXCEL_MAX_ROWS:
+                raise UnreadableFile(f"{where.container()} has more rows than Excel allows, so it is damaged. "
+                                     + _RESAVE)
+            slots += len(raw)  # cells openpyxl had to fill in, even empty ones far to the right
+            if slots > slot_budget:
+                raise UnreadableFile(f"{where.container()} is too large to read. Delete unused rows and columns "
+                                     "(including empty formatted cells) and upload it again.")
+            width = _width(raw)
+            if width == 0:
+                continue
+            if width > limits.max_columns:
+                raise _too_many_columns(where, number, width, limits)
+            values: dict[str, object] = {}
+            for index in range(width):
+                header = headers[index] if index < len(headers) else None
+                value = _clean(raw[index], number, index, header, limits, where, xlsx)
+                if value is not None and header is None:
+                    raise UnreadableFile(f"{where.cell(number, index, None)} has a value but the column has no "
+                                         "heading. Add a heading in row 1 or remove the value, then upload the "
+                                         "file again.")
+                if value is not None:
+                    values[header] = value
+            if not values:
+                continue
+            if count >= limits.max_rows:
+                raise UnreadableFile(f"{where.container()} has more than {limits.max_rows:,} rows of data; the "
+                                     f"limit is {limits.max_rows:,}. Split it into smaller files and upload them "
+                                     "one at a time.")
+            count += 1
+            yield Row(number=number, values={name: values.get(name) for name in names})
+
+    return names, rows()
 
 
 # --------------------------------------------------------------------------- CSV
@@ -474,6 +490,54 @@ def read_table(data: bytes, filename: str, *, limits: Limits = Limits(), sheet: 
         if kind == "csv":
             return _read_csv(text, limits, header_aliases)
         return _read_xlsx(bytes(data), limits, None if sheet is None else [sheet], header_aliases)[0][1]
+
+
+@contextmanager
+def stream_table(data: bytes, filename: str, *, limits: Limits = Limits(),
+                 header_aliases: dict[str, str] | None = None):
+    """Like `read_table`, but the rows are read as they are used: `with stream_table(...) as (headers,
+    rows):` then iterate `rows` once. Memory stays flat whatever the number of rows (a workbook is
+    read with openpyxl's streaming reader). Anything wrong, found at any row, is UnreadableFile."""
+    with _guard(data, filename, limits):
+        kind, text = _sniff(data, filename)
+        if kind == "csv":
+            if csv.field_size_limit() <= len(text):
+                csv.field_size_limit(len(text) + 1)
+            headers, rows = _stream_table(_csv_records(text), sheet=None, where=_Where(None), limits=limits,
+                                          aliases=header_aliases, xlsx=False)
+            yield headers, rows
+            return
+        data = bytes(data)
+        _check_zip(data, limits)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            try:
+                workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True, keep_links=False)
+            except Exception:
+                raise UnreadableFile(MSG_DAMAGED) from None
+            try:
+                try:
+                    (_name, ws), = _choose_sheets(workbook, None)
+                    ws.reset_dimensions()
+                    where = _Where(ws.title if len(workbook.sheetnames) > 1 else None)
+                    headers, rows = _stream_table(enumerate(ws.iter_rows(values_only=True), start=1), sheet=ws.title,
+                                                  where=where, limits=limits, aliases=header_aliases, xlsx=True)
+                except (UnreadableFile, MemoryError):
+                    raise
+                except Exception:
+                    raise UnreadableFile(MSG_DAMAGED) from None
+                yield headers, _damaged_as_unreadable(rows)
+            finally:
+                workbook.close()
+
+
+def _damaged_as_unreadable(rows):
+    try:
+        yield from rows
+    except (UnreadableFile, MemoryError):
+        raise
+    except Exception:
+        raise UnreadableFile(MSG_DAMAGED) from None
 
 
 def read_workbook(data: bytes, filename: str, *, sheets: list[str], limits: Limits = Limits(),

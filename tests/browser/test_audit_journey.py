@@ -74,6 +74,8 @@ def answer_everything(page, template, grades: dict[str, str] | None = None,
     entered: dict[str, object] = {}
     for q in template.questions():
         box = question(page, q.key)
+        if q.show_if and box.is_hidden():   # a conditional question its condition hides
+            continue
         if q.type == "grade":
             label = grades.get(q.key, GOOD)
             box.get_by_role("radio", name=label, exact=True).check()
@@ -320,3 +322,34 @@ def test_screenshots_for_review(page, live_server, setup):
     page.evaluate("async () => { await document.fonts.ready; }")
     page.screenshot(path="/tmp/audit-form.png", full_page=True)
     assert not failed, failed
+
+
+# --- conditional questions ---------------------------------------------------------------------
+
+def test_a_conditional_question_shows_and_hides_with_its_answer(page, live_server, setup):
+    """The reason the child was not seen alone is asked only when "seen alone" is No or Partly; a
+    reason typed and then hidden is not kept."""
+    s = setup
+    open_audit_from_my_audits(page, live_server, s)
+    reason = question(page, "not_seen_alone_reason")
+    seen_alone = question(page, "child_seen_alone")
+    expect(reason).to_be_hidden()                       # not answered yet: hidden
+    seen_alone.get_by_role("radio", name="No", exact=True).check()
+    expect(reason).to_be_visible()
+    reason.get_by_role("textbox").fill("The mother would not allow it.")
+    seen_alone.get_by_role("radio", name="Yes", exact=True).check()
+    expect(reason).to_be_hidden()
+    # The same with the keyboard: arrow keys move between the radios and change the answer.
+    seen_alone.get_by_role("radio", name="Yes", exact=True).focus()
+    page.keyboard.press("ArrowDown")                     # Partly
+    expect(reason).to_be_visible()
+    page.keyboard.press("ArrowUp")                       # Yes again
+    expect(reason).to_be_hidden()
+
+    answer_everything(page, s.template)
+    submit(page)
+    expect(page.locator(".govuk-notification-banner--success")).to_contain_text("submitted")
+    status, _, answers = stored_audit(s.audit_id)
+    assert status == "submitted"
+    assert answers["child_seen_alone"][1] == "yes"
+    assert "not_seen_alone_reason" not in answers        # hidden when submitted: not kept

@@ -405,13 +405,15 @@ def test_access(shared_app, people, worlds, sessions, endpoint, method, who, rel
     elif who == ANON:
         assert response.status_code == 302
         assert location.path == "/sign-in"
-        assert parse_qs(location.query).get("next") == [urlsplit(call.path).path]
+        assert [urlsplit(n).path for n in parse_qs(location.query).get("next", [])] == [urlsplit(call.path).path]
     else:
         assert response.status_code == 403, body[:800]
         assert "You do not have access to this page" in body
     if not allowed(rule, who, relation):
-        # Refused means refused: nothing was written, not even a record of reading case content.
-        assert new_events == [], new_events
+        # Refused means refused: nothing was written, not even a record of reading case content;
+        # only the refusal itself, naming who was refused (no one, when signed out).
+        assert [action for action, _ in new_events] == ["request.refused"], new_events
+        assert (new_events[0][1] is None) == (who == ANON), new_events
 
 
 # --- per-record checks (conftest factories, a fresh database each) --------------------------------
@@ -507,7 +509,8 @@ def test_viewer_changes_nothing(shared_app, people, sessions):
         response = client.post(call.path, data={**(call.data or {}), "csrf_token": token})
         assert response.status_code == 403, endpoint
     assert snapshot() == before
-    assert _events_after(shared_app, before_id) == []
+    # Each refusal is recorded as a refusal of the viewer, and nothing else is.
+    assert _events_after(shared_app, before_id) == [("request.refused", people["viewer"].id)] * len(posts)
 
 
 @pytest.mark.parametrize("role", ["auditor", "qa_lead"])

@@ -179,3 +179,19 @@ def test_text_over_the_limit_names_the_question_and_the_form_counts_characters(a
     assert "Field cannot be longer than" not in html
     db.session.expire_all()
     assert "plan_smart" not in audit.answer_map()
+
+
+def test_conditional_questions_carry_their_condition_and_no_inline_script(app, client, make_audit):
+    audit = make_audit()
+    sign_in(client, audit.auditor)
+    page = client.get(f"/audits/{audit.id}").get_data(as_text=True)
+    block = re.search(r'<div class="app-question" id="question-not_seen_alone_reason"[^>]*>', page).group(0)
+    assert 'data-show-if="child_seen_alone"' in block
+    assert 'data-show-if-answers="[&#34;partly&#34;, &#34;no&#34;]"' in block
+    assert "Answer this only if" in page                       # said in words for anyone without JavaScript
+    assert '<script type="module" src="/static/conditional.js"></script>' in page
+    main = page[page.index("<main"):]                           # (the GOV.UK page template's own is issue 11's)
+    assert not re.search(r"<script(?![^>]*\bsrc=)[^>]*>", main)  # no inline script of ours
+    script = client.get("/static/conditional.js")
+    assert script.status_code == 200 and b"data-show-if" in script.data
+    script.close()

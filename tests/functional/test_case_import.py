@@ -240,7 +240,7 @@ def test_upload_without_a_file_or_without_a_csrf_token(qa_client):
     before = snapshot()
     response = qa_client.post("/cases/import", data={"csrf_token": csrf_token(qa_client, "/cases/import")},
                               content_type="multipart/form-data")
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert "Choose a case list file to upload" in response.get_data(as_text=True)
     response = qa_client.post("/cases/import", data={"file": (io.BytesIO(csv_bytes("Z1,CP,North,,,,")), "a.csv")},
                               content_type="multipart/form-data")
@@ -260,7 +260,7 @@ def test_error_file_lists_every_problem_and_changes_nothing(qa_client, make_case
         "E6,CP,North,,,,witchcraft",
         "E1,CIN,North,,,,",
     ), "bad.csv", close_missing=True)
-    assert response.status_code == 200
+    assert response.status_code == 422
     page = response.get_data(as_text=True)
     assert NOT_CHANGED in page and "The case list was not imported" in page
     assert "these 6 problems" in page
@@ -287,7 +287,7 @@ def test_hostile_and_broken_files_give_a_clear_message_and_change_nothing(qa_cli
     for name, (data, filename, fragments) in HOSTILE.items():
         response = upload(qa_client, data, filename, close_missing=True)
         page = response.get_data(as_text=True)
-        if response.status_code not in (200, 400) or NOT_CHANGED not in page or "Traceback" in page:
+        if response.status_code not in (400, 422) or NOT_CHANGED not in page or "Traceback" in page:
             failures.append((name, response.status_code, "no 'Nothing has been changed' page"))
             continue
         problems = problems_in(page)

@@ -16,7 +16,7 @@ ROOT = Path(__file__).resolve().parents[2]
 def test_check_passes_on_the_shipped_templates(runner):
     result = runner.invoke(args=["templates", "check"])
     assert result.exit_code == 0, result.output
-    assert "5 template(s) valid" in result.output
+    assert "9 template(s) valid" in result.output
 
 
 def test_check_reports_every_problem_with_file_and_path(runner, tmp_path):

@@ -46,7 +46,7 @@ def test_submit_lists_every_missing_required_answer(make_audit):
     with pytest.raises(ValidationFailed) as error:
         save(audit, submit=True)
     fields = [name for name, _ in error.value.problems]
-    required = [f"q_{q.key}" for q in template.questions() if q.required]
+    required = [f"q_{q.key}" for q in template.questions() if q.required and not q.is_conditional]  # hidden: not required
     assert fields == required + ["overall_grade"]
     db.session.rollback()
     assert db.session.get(type(audit), audit.id).status == "not_started"
@@ -129,3 +129,30 @@ def test_immediate_risk_needs_a_reason_even_in_a_draft(make_audit):
     assert audit.immediate_risk
     flagged = db.session.scalar(sa.select(Event).where(Event.action == "audit.immediate_risk_flagged"))
     assert flagged.detail["reason"].startswith("Bruising")
+
+
+def test_a_hidden_question_is_not_required_and_its_answer_is_not_kept(make_audit):
+    """CP/CIN: the reason the child was not seen alone is asked only when "seen alone" is No or Partly."""
+    audit = make_audit()
+    template = audit.template
+    answers = complete_answers(template)
+    answers["child_seen_alone"] = {"value": "yes", "evidence": ""}
+    answers["not_seen_alone_reason"] = {"value": "Typed before the answer changed to Yes", "evidence": ""}
+    assert "answer_q_not_seen_alone_reason" not in {f for f, _ in submission_problems(template, answers, 2)}
+    save(audit, submit=True, answers=answers, overall_grade=2)
+    db.session.commit()
+    assert "not_seen_alone_reason" not in audit.answer_map()   # hidden: neither stored nor reported
+
+
+def test_a_shown_conditional_question_is_required(make_audit):
+    audit = make_audit()
+    answers = complete_answers(audit.template)
+    answers["child_seen_alone"] = {"value": "no", "evidence": ""}
+    answers.pop("not_seen_alone_reason")
+    fields = [field for field, _ in submission_problems(audit.template, answers, 2)]
+    assert fields == ["q_not_seen_alone_reason"]
+    answers["not_seen_alone_reason"] = {"value": "Mother refuses; plan for school visits.", "evidence": ""}
+    save(audit, submit=True, answers=answers, overall_grade=2)
+    db.session.commit()
+    assert audit.answer_map()["not_seen_alone_reason"].value == "Mother refuses; plan for school visits."
+    assert audit.hidden_questions() == {"plan_end_reason", "plan_end_evidenced"}

@@ -350,3 +350,27 @@ def test_a_column_left_out_keeps_that_detail_but_an_empty_cell_clears_it(app):
 
 def raw(*lines: str) -> bytes:
     return "".join(line + "\n" for line in lines).encode()
+
+
+def test_plan_dates_are_imported_checked_and_left_alone_when_their_column_is_missing(app):
+    header = "Case reference,Case type,Team,Plan start date,Next conference date,Plan end date\n"
+    data = (header + "PD1,CP,North,01/08/2025,15/01/2027,\nPD2,CIN,North,,,03/10/2026\n").encode()
+    result = import_cases(data, "cases.csv", actor=None)
+    db.session.commit()
+    assert result.added == ["PD1", "PD2"]
+    one = db.session.scalar(sa.select(CaseFile).where(CaseFile.reference == "PD1"))
+    assert (one.plan_start_date, one.next_review_date, one.plan_end_date) == (date(2025, 8, 1), date(2027, 1, 15), None)
+    # A list without the plan columns changes nothing about them.
+    import_cases(b"Case reference,Case type,Team\nPD1,CP,North\n", "short.csv", actor=None)
+    db.session.commit()
+    db.session.expire_all()
+    assert db.session.scalar(sa.select(CaseFile.plan_start_date).where(CaseFile.reference == "PD1")) == date(2025, 8, 1)
+    # Bad and future dates are reported by row, and nothing is written.
+    bad = (header + "PD3,CP,North,31/02/2025,,\nPD4,CP,North,01/01/2999,,01/01/2999\n").encode()
+    with pytest.raises(ImportRejected) as error:
+        import_cases(bad, "bad.csv", actor=None)
+    assert error.value.problems == [
+        "Row 2: 'Plan start date' '31/02/2025' is not a date (use DD/MM/YYYY).",
+        "Row 3: 'Plan start date' 01/01/2999 is in the future.",
+        "Row 3: 'Plan end date' 01/01/2999 is in the future.",
+    ]

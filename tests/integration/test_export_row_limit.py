@@ -56,6 +56,7 @@ def test_a_problem_on_a_continuation_sheet_names_that_sheet(app, data, second_da
     app.config["EXPORT_SHEET_ROWS"] = 4
     workbook = load_workbook(io.BytesIO(export()))
     workbook["Answers (3)"]["C2"] = "no_such_question"
+    versions = {value for row in workbook["Audits"].iter_rows(min_row=2, values_only=True) for value in row}
     out = io.BytesIO()
     workbook.save(out)
     other = create_app("test", {"SQLALCHEMY_DATABASE_URI": second_database_url, "TEMPLATES_DIR": str(TEMPLATES_DIR)})
@@ -68,5 +69,6 @@ def test_a_problem_on_a_continuation_sheet_names_that_sheet(app, data, second_da
             raise AssertionError("imported a bad workbook")
         db.session.rollback()
         db.engine.dispose()
-    assert problems == ["Answers (3), row 2, column 'Question key': 'no_such_question' is not a question of "
-                        "cp-cin-case-file version 2026.1"]
+    [problem] = problems
+    prefix = "Answers (3), row 2, column 'Question key': 'no_such_question' is not a question of cp-cin-case-file version "
+    assert problem.startswith(prefix) and problem.removeprefix(prefix) in versions   # the audit's own version

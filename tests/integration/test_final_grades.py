@@ -12,6 +12,7 @@ from qa_app.audits.workflow import SUBMITTED_STATES
 from qa_app.extensions import db
 from qa_app.moderation import services
 from qa_app.moderation.models import ModeratedAnswer, Moderation
+from tests.conftest import PG_APP, _app_for, owner_url
 from tests.functional.test_moderation_support import graded_keys, moderate, submit
 
 SUBMITTED = [s.value for s in SUBMITTED_STATES]
@@ -165,11 +166,21 @@ def test_the_migration_backfills_the_stored_grades(app, make_audit, people):
 
     done_id = done.id
     db.session.remove()
-    downgrade(revision="0006")
-    with db.engine.begin() as connection:   # as it was before: no answer row for the moderator-only grade
-        connection.execute(sa.text("DELETE FROM answers WHERE audit_id = :id AND question_key = :key"),
-                           {"id": done_id, "key": optional})
-    upgrade()
+    # Migrations run as the tables' owner (on PostgreSQL the app's role may not change the schema).
+    migrator = _app_for(owner_url(app.config["SQLALCHEMY_DATABASE_URI"]))
+    with migrator.app_context():
+        downgrade(revision="0006")
+        with db.engine.begin() as connection:   # as it was before: no answer row for the moderator-only grade
+            connection.execute(sa.text("DELETE FROM answers WHERE audit_id = :id AND question_key = :key"),
+                               {"id": done_id, "key": optional})
+        upgrade()
+        if db.engine.dialect.name == "postgresql":
+            from qa_app.operations.grants import grant_app_role
+
+            with db.engine.begin() as connection:
+                grant_app_role(connection, PG_APP)
+        db.session.remove()
+        db.engine.dispose()
     assert stored_overall() == before_overall
     assert stored_answers() == before_answers
     assert_stored_equals_derived()

@@ -164,13 +164,56 @@ def _import(make_audit, people):
     return change
 
 
+def _target(make_audit, people):
+    from qa_app.reports.targets import add_target
+
+    submit(make_audit(auditor=people["auditor"]), grade=4)
+
+    def change():
+        add_target(name="Inadequate at most 10%", measure="percent_inadequate", comparison="at_most", value=10,
+                   amber_margin=5, actor=people["qa"])
+        db.session.commit()
+    return change
+
+
+def _assigned(make_audit, people):
+    submit(make_audit(auditor=people["auditor"]), grade=2)
+    return lambda: make_audit(auditor=people["auditor"])   # one more to do: the completion figures change
+
+
+def _due_date_extended(make_audit, people):
+    from qa_app.rounds.changes import extend_due_date
+
+    submit(make_audit(auditor=people["auditor"]), grade=2)
+    late = make_audit(auditor=people["auditor"])
+    late.round.due_date = TODAY - timedelta(days=1)     # overdue until the date moves
+    db.session.commit()
+
+    def change():
+        extend_due_date(late.round, due_date=TODAY + timedelta(days=30), reason="Staff sickness", actor=people["qa"])
+        db.session.commit()
+    return change
+
+
+def _round_cancelled(make_audit, people):
+    from qa_app.rounds.changes import cancel_round
+
+    audit = submit(make_audit(auditor=people["auditor"]), grade=2)
+
+    def change():
+        cancel_round(audit.round, reason="Started by mistake", actor=people["qa"])
+        db.session.commit()
+    return change
+
+
 # Taking an audit out of moderation, or returning it, before the moderation is completed changes
 # no figure (the auditor's grades count throughout); the audit's status changes, so the version
 # rises all the same, and the report stays right.
 FIGURES_UNCHANGED = {"moderation withdrawn", "returned for correction"}
 TRANSITIONS = {"submission": _submission, "moderation completed": _completion, "moderation withdrawn": _withdrawal,
                "returned for correction": _return, "resubmitted": _resubmission, "action added": _action,
-               "team renamed": _team_renamed, "results imported": _import}
+               "team renamed": _team_renamed, "results imported": _import, "target added": _target,
+               "audit assigned": _assigned, "due date extended": _due_date_extended, "round cancelled": _round_cancelled}
 
 
 @pytest.mark.parametrize("name", TRANSITIONS)
@@ -186,20 +229,32 @@ def test_each_transition_that_changes_a_figure_invalidates_the_report(app, make_
         assert after != before, f"{name} changed no figure: the test does not test anything"
 
 
-def test_removing_an_unstarted_audit_and_saving_a_draft_keep_the_stored_report(app, make_audit, people):
+def test_saving_a_draft_keeps_the_stored_report(app, make_audit, people):
     from qa_app.audits.services import save_audit
-    from qa_app.rounds.services import remove_case
 
     submit(make_audit(auditor=people["auditor"]), grade=2)
-    draft, removed = make_audit(auditor=people["auditor"]), make_audit(auditor=people["auditor"])
+    draft = make_audit(auditor=people["auditor"])
     before = served()
     version = current_version()
     save_audit(draft, actor=people["auditor"], answers={}, overall_grade=None, overall_summary="Half done",
                immediate_risk=False, immediate_risk_reason="", expected_version=draft.version, submit=False)
-    remove_case(removed, reason="Closed before the audit", actor=people["qa"])
     db.session.commit()
     assert current_version() == version     # nothing the report counts has changed
     assert served() == before == fresh()
+
+
+def test_removing_an_unstarted_audit_changes_the_completion_figures(app, make_audit, people):
+    from qa_app.rounds.services import remove_case
+
+    submit(make_audit(auditor=people["auditor"]), grade=2)
+    removed = make_audit(auditor=people["auditor"])
+    before = served()
+    version = current_version()
+    remove_case(removed, reason="Closed before the audit", actor=people["qa"])
+    db.session.commit()
+    assert current_version() > version
+    after = served()
+    assert after == fresh() and after["completion"] != before["completion"]
 
 
 def test_app_servers_sharing_a_database_see_each_others_changes(app, make_audit, people, database_url):

@@ -60,15 +60,15 @@ def test_theme_figures_use_the_moderated_answer(built):
     round_, _ = built
     themes = round_report(round_)["themes"]
     # risk answers follow the overall grades; one was moderated from Good to Inadequate.
-    assert themes["risk_assessment"] == {"answers": 16, "percent_good_or_better": 56.2, "percent_inadequate": 18.8}
-    assert themes["smart_objectives"] == {"answers": 16, "percent_good_or_better": 100.0, "percent_inadequate": 0.0}
+    assert themes["risk_assessment"] == {"answers": 16, "percent_good_or_better": 56.2, "percent_inadequate": 18.8, "small_number": False}
+    assert themes["smart_objectives"] == {"answers": 16, "percent_good_or_better": 100.0, "percent_inadequate": 0.0, "small_number": False}
     assert "voice_of_the_child" not in themes  # no answers, no row
 
 
 def test_teams_case_types_and_questions(built):
     round_, _ = built
     report = round_report(round_)
-    assert report["teams"]["North"] == {"audits": 8, "percent_inadequate": 0.0, "percent_good_or_better": 100.0}
+    assert report["teams"]["North"] == {"audits": 8, "percent_inadequate": 0.0, "percent_good_or_better": 100.0, "small_number": False}
     assert report["teams"]["South"]["audits"] == 8
     assert report["teams"]["South"]["percent_inadequate"] == 37.5
     assert report["case_types"]["CP"]["audits"] == 8

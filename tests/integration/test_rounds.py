@@ -116,15 +116,15 @@ def test_auto_assign_spreads_evenly_and_avoids_own_team(make_case, make_round, m
     assert all(a.auditor.team_id != a.case_file.team_id for a in audits)
 
 
-def test_auto_assign_uses_own_team_only_when_no_one_else_can(make_case, make_round, make_user):
+def test_auto_assign_never_gives_an_auditor_their_own_team(make_case, make_round, make_user):
     qa = make_user("qa_lead")
     make_case(team="North")
     only = make_user("auditor", team="North")
     round_ = make_round(actor=qa)
     services.confirm_sample(round_, actor=qa, today=TODAY)
     db.session.flush()
-    services.auto_assign(round_, actor=qa, auditors=[only])
-    assert db.session.scalar(sa.select(Audit.auditor_id)) == only.id
+    assert services.auto_assign(round_, actor=qa, auditors=[only]) == 0
+    assert db.session.scalar(sa.select(Audit.auditor_id)) is None     # left for the QA lead to assign
 
 
 def test_manual_reassignment_only_to_active_auditors_and_before_submission(make_audit, make_user):

@@ -22,6 +22,14 @@ ALLOWED = [
     ("returned", "submit", "resubmitted"),
     ("in_moderation", "complete_moderation", "moderated"),
     ("resubmitted", "complete_moderation", "moderated"),
+    # cancelling a round marks every audit in it cancelled, whatever its stage, except removed ones
+    ("not_started", "cancel", "cancelled"),
+    ("in_progress", "cancel", "cancelled"),
+    ("submitted", "cancel", "cancelled"),
+    ("in_moderation", "cancel", "cancelled"),
+    ("returned", "cancel", "cancelled"),
+    ("resubmitted", "cancel", "cancelled"),
+    ("moderated", "cancel", "cancelled"),
 ]
 
 

@@ -1,14 +1,14 @@
 """Administration in the browser (invitation links, access reviews) and single sign-on (the link
 between a provider's account and a local one).
 
-Revision ID: 0014
-Revises: 0013
+Revision ID: 0020
+Revises: 0019
 """
 from alembic import op
 import sqlalchemy as sa
 
-revision = '0014'
-down_revision = '0013'
+revision = '0020'
+down_revision = '0019'
 branch_labels = None
 depends_on = None
 

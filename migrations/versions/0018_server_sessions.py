@@ -1,14 +1,14 @@
 """Sessions held on the server: one row per sign-in; the users' session_token goes (the session
 rows replace it). Sign-in throttling counted in the database. Every cookie issued before this migration stops working: everyone signs in again.
 
-Revision ID: 0012
-Revises: 0011
+Revision ID: 0018
+Revises: 0017
 """
 from alembic import op
 import sqlalchemy as sa
 
-revision = '0012'
-down_revision = '0011'
+revision = '0018'
+down_revision = '0017'
 branch_labels = None
 depends_on = None
 

@@ -1,13 +1,13 @@
 """Two-step verification: each person's authenticator app secret and their recovery codes.
 
-Revision ID: 0013
-Revises: 0012
+Revision ID: 0019
+Revises: 0018
 """
 from alembic import op
 import sqlalchemy as sa
 
-revision = '0013'
-down_revision = '0012'
+revision = '0019'
+down_revision = '0018'
 branch_labels = None
 depends_on = None
 
