@@ -12,7 +12,13 @@ def _default_database_url() -> str:
     return f"sqlite:///{instance / 'qa_app.sqlite'}"
 
 
+def _flag(name: str, default: bool) -> bool:
+    value = os.environ.get(name, "").strip().lower()
+    return default if not value else value in ("1", "true", "yes", "on")
+
+
 class Config:
+    QA_ENV = "development"
     SECRET_KEY = os.environ.get("SECRET_KEY", DEFAULT_SECRET_KEY)
     SQLALCHEMY_DATABASE_URI = os.environ.get("DATABASE_URL") or _default_database_url()
     SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
@@ -21,6 +27,39 @@ class Config:
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     REMEMBER_COOKIE_HTTPONLY = True
+    # Sessions are held on the server (qa_app.auth.sessions): they end after this long unused, and
+    # this long after sign-in whatever happens; the signed cookie is refused past the second too.
+    SESSION_IDLE_MINUTES = float(os.environ.get("SESSION_IDLE_MINUTES", "30"))
+    SESSION_MAX_HOURS = float(os.environ.get("SESSION_MAX_HOURS", "10"))
+    # Sign-in throttling (qa_app.auth.throttle): waits from the Nth failure in a row, doubling from
+    # THROTTLE_BASE_SECONDS up to THROTTLE_MAX_SECONDS; a client address far later than an account.
+    THROTTLE_ACCOUNT_FREE = int(os.environ.get("THROTTLE_ACCOUNT_FREE", "5"))
+    THROTTLE_ADDRESS_FREE = int(os.environ.get("THROTTLE_ADDRESS_FREE", "100"))
+    THROTTLE_BASE_SECONDS = float(os.environ.get("THROTTLE_BASE_SECONDS", "5"))
+    THROTTLE_MAX_SECONDS = float(os.environ.get("THROTTLE_MAX_SECONDS", "900"))
+    THROTTLE_ACCOUNT_FORGIVE_SECONDS = 600   # one failure forgotten per 10 quiet minutes
+    THROTTLE_ADDRESS_FORGIVE_SECONDS = 10    # an office's typos: one forgotten per 10 seconds
+    # How many reverse proxies in front of the app add to X-Forwarded-For (nginx: 1). The client
+    # address (for throttling and the history) is read from that header only when this is set.
+    TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "0"))
+    # The council's own words that must not make up a password (its name, area), comma-separated.
+    PASSWORD_CONTEXT_WORDS = os.environ.get("PASSWORD_CONTEXT_WORDS", "")
+    # Roles that must use two-step verification with a password (comma-separated), or "all".
+    MFA_REQUIRED_ROLES = os.environ.get("MFA_REQUIRED_ROLES", "admin,qa_lead")
+    # Administration: invitation links last this long; each account's roles are reviewed this often.
+    INVITATION_HOURS = float(os.environ.get("INVITATION_HOURS", "48"))
+    ACCESS_REVIEW_DAYS = int(os.environ.get("ACCESS_REVIEW_DAYS", "90"))
+    # Single sign-on (OpenID Connect; docs/security.md#single-sign-on). Empty OIDC_ISSUER: off.
+    OIDC_ISSUER = os.environ.get("OIDC_ISSUER", "")
+    OIDC_CLIENT_ID = os.environ.get("OIDC_CLIENT_ID", "")
+    OIDC_CLIENT_SECRET = os.environ.get("OIDC_CLIENT_SECRET", "")
+    OIDC_SCOPES = os.environ.get("OIDC_SCOPES", "openid email profile")
+    OIDC_EMAIL_CLAIM = os.environ.get("OIDC_EMAIL_CLAIM", "email")
+    OIDC_REQUIRE_VERIFIED_EMAIL = _flag("OIDC_REQUIRE_VERIFIED_EMAIL", True)
+    OIDC_EMAIL_DOMAINS = [d.strip().lower() for d in os.environ.get("OIDC_EMAIL_DOMAINS", "").split(",") if d.strip()]
+    OIDC_BUTTON_TEXT = os.environ.get("OIDC_BUTTON_TEXT", "Sign in with your organisation account")
+    # Off: people sign in only through single sign-on (password sign-in, changes and links refused).
+    LOCAL_PASSWORDS = _flag("LOCAL_PASSWORDS", True)
     WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the session; audits take time to write
     # argon2id parameters (argon2-cffi's defaults: about 0.05-0.1 s a hash)
     ARGON2_TIME_COST = 3
@@ -74,6 +113,11 @@ class DevelopmentConfig(Config):
 
 
 class ProductionConfig(Config):
+    QA_ENV = "production"
+    # __Host-: the browser sends it only over HTTPS, to this exact host, for every path; no other
+    # site on the council's domain can set or read it.
+    SESSION_COOKIE_NAME = "__Host-session"
+    HSTS_SECONDS = 365 * 24 * 3600   # Strict-Transport-Security: browsers use HTTPS only, for a year
     SESSION_COOKIE_SECURE = True
     REMEMBER_COOKIE_SECURE = True
 
@@ -88,6 +132,7 @@ class ProductionConfig(Config):
 
 
 class TestConfig(Config):
+    QA_ENV = "test"
     TESTING = True
     SECRET_KEY = "test-secret"
     ARGON2_TIME_COST = 1

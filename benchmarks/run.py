@@ -60,6 +60,7 @@ def make_app(url: str):
 
 LOAD_CLIENTS = 20
 LOAD_PASSWORD = "bench-password-2026"
+LOAD_TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"   # the load testers' authenticator app
 
 
 def generate(url: str, n: int) -> None:
@@ -86,8 +87,8 @@ def generate(url: str, n: int) -> None:
         teams = [f"Team {i}" for i in range(6)]
         conn.execute(sa.insert(Team), [{"id": i + 1, "name": name, "service_area": ""} for i, name in enumerate(teams)])
         users = [{"id": i + 1, "email": f"user{i}@bench.example", "display_name": f"Auditor {i}",
-                  "password_hash": None, "team_id": i % 6 + 1, "active": True, "created_at": datetime(2026, 1, 1),
-                  "session_token": "x"} for i in range(30)]
+                  "password_hash": None, "team_id": i % 6 + 1, "active": True, "created_at": datetime(2026, 1, 1)}
+                 for i in range(30)]
         conn.execute(sa.insert(User), users)
         conn.execute(sa.insert(UserRole), [{"user_id": u["id"], "role": "auditor" if u["id"] <= 25 else "moderator"}
                                            for u in users])
@@ -171,10 +172,16 @@ def _load_test_people(conn, n: int, version_id: int) -> None:
     first_user, first_case = 1000, n + 1
     conn.execute(sa.insert(User), [{
         "id": first_user + i, "email": f"load{i}@bench.example", "display_name": f"Load tester {i}",
-        "password_hash": password, "team_id": 1, "active": True, "created_at": datetime(2026, 1, 1),
-        "session_token": f"load{i}"} for i in range(LOAD_CLIENTS)])
+        "password_hash": password, "team_id": 1, "active": True, "created_at": datetime(2026, 1, 1)}
+        for i in range(LOAD_CLIENTS + 1)])   # the last one warms the report cache
     conn.execute(sa.insert(UserRole), [{"user_id": first_user + i, "role": role}
-                                       for i in range(LOAD_CLIENTS) for role in ("auditor", "qa_lead")])
+                                       for i in range(LOAD_CLIENTS + 1) for role in ("auditor", "qa_lead")])
+    # A QA lead signs in with two steps: each load tester has an authenticator app set up.
+    from qa_app.mfa.models import TotpCredential
+
+    conn.execute(sa.insert(TotpCredential), [{
+        "user_id": first_user + i, "secret": LOAD_TOTP_SECRET, "created_at": datetime(2026, 1, 1),
+        "confirmed_at": datetime(2026, 1, 1)} for i in range(LOAD_CLIENTS + 1)])
     conn.execute(sa.insert(AuditRound), [{
         "id": ROUNDS + 1, "name": "Load test round", "template_version_id": version_id,
         "due_date": date(2027, 1, 1), "status": "auditing", "sample_rule": {}, "seed": 0,
@@ -411,6 +418,24 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
+_TOTP_STEPS: dict[str, int] = {}
+
+
+def _totp_code(email: str) -> str:
+    """A code from the load tester's app for a time step its account has not used yet (the service
+    refuses a code twice, and each load test signs everyone in again)."""
+    import pyotp
+
+    while True:
+        now = time.time()
+        current = int(now // 30)
+        step = max(current - 1, _TOTP_STEPS.get(email, -10) + 1)
+        if step <= current + 1:
+            _TOTP_STEPS[email] = step
+            return pyotp.TOTP(LOAD_TOTP_SECRET).at(step * 30)
+        time.sleep((current + 1) * 30 - now + 0.05)
+
+
 def _client_session(base: str, email: str):
     import http.cookiejar
     import re
@@ -437,6 +462,12 @@ def _client_session(base: str, email: str):
     status, _ = request("/sign-in", {"csrf_token": token, "email": email, "password": LOAD_PASSWORD})
     if status != 302:
         raise RuntimeError(f"sign-in failed for {email}: {status}")
+    _status, page = request("/sign-in/two-step")
+    token = re.search(rb'name="csrf_token"[^>]*value="([^"]+)"', page).group(1).decode()
+    status, page = request("/sign-in/two-step", {"csrf_token": token, "code": _totp_code(email)})
+    if status != 302:
+        errors = re.findall(rb'class="govuk-error-message">(.*?)</p>', page, re.S)
+        raise RuntimeError(f"the second sign-in step failed for {email}: {status} {errors[:1]}")
     return request
 
 
@@ -520,7 +551,7 @@ def load_test(url: str, seconds: float, *, with_export: bool, workdir: str) -> d
         exporter = None
         # The report is computed once per change: one request stores it, as the first person to
         # open it after a change would (the load test measures the steady state, not that one).
-        warm = _client_session(base, "load0@bench.example")
+        warm = _client_session(base, f"load{LOAD_CLIENTS}@bench.example")
         warm(f"/reports/?rounds={round_id}")
         warm(f"/reports/report.json?rounds={round_id}")
         ready.wait(timeout=600)   # every client signed in (a BrokenBarrierError names none did)

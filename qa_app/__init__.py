@@ -1,6 +1,7 @@
 """qa_app: case-file audit and quality assurance for children's social care."""
 
 import os
+from datetime import timedelta
 from functools import lru_cache
 
 from flask import Flask, send_from_directory
@@ -20,9 +21,16 @@ def create_app(config_name: str | None = None, overrides: dict | None = None) ->
     app = Flask(__name__, instance_relative_config=True)
     app.config.from_object(config_class)
     app.config.update(overrides or {})
+    # Flask refuses a session cookie signed longer ago than this, whatever the server holds.
+    app.permanent_session_lifetime = timedelta(hours=float(app.config["SESSION_MAX_HOURS"]))
     os.makedirs(app.instance_path, exist_ok=True)
     use_bytecode_cache(app)
 
+    if app.config.get("TRUSTED_PROXY_COUNT"):
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        count = int(app.config["TRUSTED_PROXY_COUNT"])
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count)
     register_extensions(app)
     from qa_app import inputs
 
@@ -31,6 +39,9 @@ def create_app(config_name: str | None = None, overrides: dict | None = None) ->
 
     history_web.register(app)
     register_blueprints(app)
+    from qa_app.security.headers import register as register_security_headers
+
+    register_security_headers(app)
     from qa_app.features import register_features
 
     register_features()
@@ -55,16 +66,31 @@ def register_extensions(app: Flask) -> None:
     csrf.init_app(app)
     login_manager.init_app(app)
     login_manager.login_view = "auth.sign_in"
-    login_manager.login_message = "Sign in to continue."
-    login_manager.login_message_category = "info"
     login_manager.session_protection = "strong"
 
+    from qa_app.sso.client import register as register_single_sign_on
+
+    register_single_sign_on(app)
     from qa_app.auth.services import load_user
 
     login_manager.user_loader(load_user)
 
+    @login_manager.unauthorized_handler
+    def sign_in_first():
+        from flask import flash, redirect, request
+        from flask_login.utils import login_url
+
+        from qa_app.auth.signing_in import signed_out_message
+
+        flash(signed_out_message(), "info")
+        return redirect(login_url("auth.sign_in", request.url))
+
 
 def register_blueprints(app: Flask) -> None:
+    from qa_app.account.views import bp as account_bp
+    from qa_app.admin.views import bp as admin_bp, invitations as invitations_bp
+    from qa_app.mfa.views import bp as mfa_bp
+    from qa_app.sso.views import bp as sso_bp
     from qa_app.actions.views import bp as actions_bp
     from qa_app.audits.views import bp as audits_bp
     from qa_app.auth.views import bp as auth_bp
@@ -88,7 +114,7 @@ def register_blueprints(app: Flask) -> None:
     for blueprint in (auth_bp, dashboard_bp, cases_bp, rounds_bp, audits_bp, moderation_bp, actions_bp,
                       reviews_bp, escalations_bp, challenges_bp, reports_bp, exchange_bp, practice_bp,
                       feedback_bp, disputes_bp, learning_bp, jobs_bp,
-                      history_bp, retention_bp):
+                      history_bp, retention_bp, account_bp, mfa_bp, admin_bp, invitations_bp, sso_bp):
         app.register_blueprint(blueprint)
     from qa_app.programme.views import bp as programme_bp
     from qa_app.template_editor.views import bp as template_editor_bp

@@ -190,7 +190,7 @@ def users_deactivate(email: str) -> None:
         click.echo(f"No account has the email {email}.", err=True)
         sys.exit(1)
     user.active = False
-    end_sessions(user)
+    end_sessions(user, "deactivated")
     record(None, "user.deactivated", user)
     db.session.commit()
     click.echo(f"{user.email} can no longer sign in.")
@@ -239,6 +239,16 @@ def users_link(name: str | None, email: str | None, kind: str, yes: bool) -> Non
         sys.exit(1)
     db.session.commit()
     click.echo(f"Linked '{name}' ({column.label.lower()}) to {user.email}: {changed} case file(s) updated.")
+
+
+@users_cli.command("sign-out-everyone", help="End every open session of every user at once (for example after "
+                                               "a suspected breach).")
+def users_sign_out_everyone() -> None:
+    from qa_app.admin.services import end_everyones_sessions
+
+    ended = end_everyones_sessions(actor=None)
+    db.session.commit()
+    click.echo(f"Ended {ended} session{'s' if ended != 1 else ''}: everyone must sign in again.")
 
 
 @users_cli.command("set-manager", help="Name the manager an auditor's overdue audits are escalated to.")

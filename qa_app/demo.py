@@ -49,6 +49,11 @@ ROUND_NAME = "Demo: monthly CIN and CP audit"
                             "past rounds (partly moderated) and one round in progress.")
 @click.option("--seed", default=2026, show_default=True, help="Random seed for the synthetic data.")
 def demo_command(seed: int) -> None:
+    if current_app.config.get("QA_ENV") == "production":
+        click.echo("The demo refuses to run with QA_ENV=production: it would create 12 active accounts, "
+                   "an administrator among them, whose password is published. Load demo data only into "
+                   "a development database.", err=True)
+        raise SystemExit(1)
     created = load_demo(seed)
     db.session.commit()
     if created:

@@ -15,6 +15,7 @@ FEATURES = (
     "qa_app.retention.panels", "qa_app.programme.panels", "qa_app.template_editor.panels",
     "qa_app.practice.panels", "qa_app.feedback.panels", "qa_app.disputes.panels",
     "qa_app.learning.panels",
+    "qa_app.account.panels", "qa_app.admin.panels",
 )
 
 

@@ -24,6 +24,7 @@ ROOT = Path(__file__).resolve().parents[1]
 TEMPLATES_DIR = ROOT / "audit_templates"
 PG_URL = os.environ.get("TEST_DATABASE_URL")
 PASSWORD = "correct horse battery staple"
+pytest_plugins = ("tests.browser.fixtures",)   # live_server, browser, page (browser tests, tests/security)
 
 
 # --- the clock ---------------------------------------------------------------------------------
@@ -384,11 +385,57 @@ def make_audit(app, make_round, make_case, make_user):
 
 
 def sign_in(client, user, password: str = PASSWORD):
-    """Sign in through the real form (CSRF checks off only for this request's token fetch)."""
+    """Sign in through the real form, and the real second step when the account has or needs one
+    (the QA lead and admin roles need one): set up an authenticator app on the first sign-in, a
+    fresh code from it afterwards. Returns the last response."""
     page = client.get("/sign-in")
     token = _csrf_from(page.get_data(as_text=True))
     response = client.post("/sign-in", data={"email": user.email, "password": password, "csrf_token": token})
     assert response.status_code == 302, response.get_data(as_text=True)[:500]
+    return _second_step(client, user.email, response)
+
+
+# The authenticator apps the helpers set up: (database, email) → [secret, last time step used].
+AUTHENTICATORS: dict[tuple[str, str], list] = {}
+
+
+def totp_code(key: tuple[str, str]) -> str:
+    """A code for the next time step the app has not used yet (the service refuses a code twice)."""
+    import time
+
+    import pyotp
+
+    secret, last = AUTHENTICATORS[key]
+    while True:
+        now = time.time()
+        current = int(now // 30)
+        step = current - 1 if now % 30 < 25 else current   # a code still valid when the request lands
+        if last is not None:
+            step = max(step, last + 1)
+        if step <= current + 1:
+            AUTHENTICATORS[key][1] = step
+            return pyotp.TOTP(secret).at(step * 30)
+        time.sleep((current + 1) * 30 - now + 0.05)
+
+
+def _second_step(client, email: str, response):
+    from urllib.parse import urlsplit
+
+    path = urlsplit(response.headers["Location"]).path
+    key = (client.application.config["SQLALCHEMY_DATABASE_URI"], email.strip().lower())
+    if path == "/sign-in/two-step/set-up":
+        import re
+
+        html = client.get(path).get_data(as_text=True)
+        AUTHENTICATORS[key] = [re.search(r'id="secret-key">([A-Z2-7 ]+)<', html).group(1).replace(" ", ""), None]
+        page = client.post(path, data={"code": totp_code(key), "csrf_token": _csrf_from(html)})
+        assert page.status_code == 200 and "Save your recovery codes" in page.get_data(as_text=True)
+        return page
+    if path == "/sign-in/two-step":
+        assert key in AUTHENTICATORS, f"{email} has an authenticator app these helpers did not set up"
+        html = client.get(path).get_data(as_text=True)
+        response = client.post(path, data={"code": totp_code(key), "csrf_token": _csrf_from(html)})
+        assert response.status_code == 302, response.get_data(as_text=True)[:500]
     return response
 
 

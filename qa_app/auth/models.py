@@ -58,8 +58,6 @@ class User(UserMixin, Base):
     manager_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
-    # Changes when the password changes or the user signs out, so old session cookies stop working.
-    session_token: Mapped[str] = mapped_column(sa.String(64))
 
     # An account made by a results import for an auditor, moderator or action owner the service
     # did not know (the file it came from); merged later into the person's real account.
@@ -83,8 +81,13 @@ class User(UserMixin, Base):
     def is_active(self) -> bool:  # Flask-Login
         return self.active
 
-    def get_id(self) -> str:  # Flask-Login: the id and the session token together
-        return f"{self.id}:{self.session_token}"
+    # The server-side session this request belongs to (qa_app.auth.sessions): set at sign-in and
+    # by the loader, never stored on the user.
+    session_key = None        # str
+    current_session = None    # UserSession
+
+    def get_id(self) -> str:  # Flask-Login keeps this in the cookie: the session's key, not a password
+        return f"{self.id}:{self.session_key}"
 
     def __repr__(self) -> str:
         return f"<User {self.email}>"
@@ -103,3 +106,39 @@ class UserRole(Base):
             "role IN (" + ", ".join(f"'{r.value}'" for r in Role) + ")", name="known_role"
         ),
     )
+
+
+class UserSession(Base):
+    """A signed-in session, held on the server so it can end: the cookie carries only a random key,
+    stored here as its SHA-256. Idle and absolute limits: qa_app.auth.sessions."""
+
+    __tablename__ = "user_sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    key_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(default=utcnow)
+    ended_at: Mapped[datetime | None]
+    end_reason: Mapped[str] = mapped_column(sa.String(40), default="")
+    method: Mapped[str] = mapped_column(sa.String(40), default="password")   # how the user proved who they are
+    user_agent: Mapped[str] = mapped_column(sa.String(300), default="")
+    address: Mapped[str] = mapped_column(sa.String(64), default="")
+
+    user: Mapped[User] = relationship()
+
+    __table_args__ = (sa.Index("ix_user_sessions_open", "user_id", "ended_at"),)
+
+
+class SignInThrottle(Base):
+    """Failed sign-in attempts counted per account, and per client address at a far higher threshold,
+    held in the database so every worker and server sees the same count (qa_app.auth.throttle).
+    Keys: "account:<user id>", "account:?<bucket>" (emails that match no account: a bucket number
+    shared by many emails, never the email), "address:<client address>"."""
+
+    __tablename__ = "sign_in_throttles"
+
+    key: Mapped[str] = mapped_column(sa.String(100), primary_key=True)
+    failures: Mapped[int] = mapped_column(default=0)
+    last_failure_at: Mapped[datetime | None]
+    blocked_until: Mapped[datetime | None]

@@ -5,8 +5,9 @@ import secrets
 import sqlalchemy as sa
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from flask import current_app
+from flask import current_app, g
 
+from qa_app.auth import passwords, sessions
 from qa_app.auth.models import Role, Team, User, UserRole
 from qa_app.errors import ValidationFailed
 from qa_app.extensions import db
@@ -54,8 +55,10 @@ def create_user(
         problems.append(("email", f"An account with the email {email} already exists."))
     if not roles:
         problems.append(("roles", "Give the user at least one role."))
-    if password is not None and len(password) < 12:
-        problems.append(("password", "The password must be at least 12 characters long."))
+    if password is not None:
+        problem = passwords.problem(password, user_inputs=(email, display_name or ""))
+        if problem:
+            problems.append(("password", problem + "."))
     if problems:
         raise ValidationFailed(problems)
     user = User(
@@ -64,7 +67,6 @@ def create_user(
         team=team,
         password_hash=hash_password(password) if password else None,
         active=active,
-        session_token=secrets.token_hex(16),
     )
     user.role_rows = [UserRole(role=Role(role).value) for role in sorted(set(roles))]
     db.session.add(user)
@@ -87,9 +89,16 @@ def create_imported_user(*, email: str, name: str, role: Role, source: str, acto
 
 
 def set_password(user: User, password: str, actor: User | None = None) -> None:
+    """Store a new password (the policy is checked by the caller) and end the user's sessions,
+    except the one the actor is using when they change their own."""
     user.password_hash = hash_password(password)
-    user.session_token = secrets.token_hex(16)
+    keep = user.current_session if actor is not None and actor.id == user.id else None
+    sessions.end_all(user, "password_changed", keep=keep)
     record(actor, "user.password_changed", user)
+
+
+def find_account(email: str) -> User | None:
+    return db.session.scalar(sa.select(User).where(User.email == normalise_email(email)))
 
 
 def authenticate(email: str, password: str) -> User | None:
@@ -111,22 +120,36 @@ def authenticate(email: str, password: str) -> User | None:
     return user
 
 
+def verify_password(user: User, password: str) -> bool:
+    """Whether `password` is the user's own (a user with no password never matches)."""
+    if not user.password_hash:
+        return False
+    try:
+        return _hasher().verify(user.password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
 def account_for(email: str) -> User | None:
     """The account with this email address, active or not, or None."""
     return db.session.scalar(sa.select(User).where(User.email == normalise_email(email)))
 
 
 def load_user(user_id: str) -> User | None:
-    """Flask-Login's loader: the id and session token must both match."""
-    ident, _, token = user_id.partition(":")
-    if not ident.isdigit() or not token:
+    """Flask-Login's loader: the cookie names a user and a session key; the session must be open,
+    not idle too long and not too old (qa_app.auth.sessions). Why it was refused is kept in
+    `g.session_end_reason` for the sign-in page."""
+    ident, _, key = user_id.partition(":")
+    if not ident.isdigit() or not key:
         return None
-    user = db.session.get(User, int(ident))
-    if user is None or not secrets.compare_digest(user.session_token, token):
-        return None
-    return user
+    lookup = sessions.resume(int(ident), key)
+    if lookup.ended_because:
+        g.session_end_reason = lookup.ended_because
+    if db.session.dirty:
+        db.session.commit()   # the last-seen time, or the end of a session that ran out
+    return lookup.user
 
 
-def end_sessions(user: User) -> None:
-    """Sign the user out everywhere: every cookie carrying the old token stops working."""
-    user.session_token = secrets.token_hex(16)
+def end_sessions(user: User, reason: str = "signed_out") -> None:
+    """Sign the user out everywhere: every session of theirs ends at once."""
+    sessions.end_all(user, reason)

@@ -6,7 +6,7 @@ import importlib.util
 import sqlalchemy as sa
 
 from qa_app.extensions import db
-from tests.conftest import ROOT, _app_for, owner_url
+from tests.conftest import PASSWORD, ROOT, _app_for, owner_url
 
 
 def _benchmark():
@@ -27,7 +27,7 @@ def test_the_generated_database_takes_new_rows(database_url):
 
         assert db.session.scalar(sa.select(sa.func.count()).select_from(Audit)
                                  .where(Audit.status == "submitted")) >= 18
-        user = create_user(email="new.admin@example.org", roles=[Role.ADMIN], password="x" * 16)
+        user = create_user(email="new.admin@example.org", roles=[Role.ADMIN], password=PASSWORD)
         team = get_or_create_team("A team added afterwards")
         db.session.commit()
         assert user.id > db.session.scalar(sa.select(sa.func.max(User.id)).where(User.id != user.id))

@@ -16,12 +16,16 @@ import urllib.parse
 import urllib.request
 from pathlib import Path
 
+import pyotp
 import pytest
 import sqlalchemy as sa
+import time_machine
 from openpyxl import load_workbook
 
+from qa_app.db import utcnow
 from qa_app.extensions import db
 from qa_app.jobs.models import Job
+from qa_app.mfa.models import TotpCredential
 from tests.conftest import PASSWORD, ROOT, TEMPLATES_DIR, _app_for, _job_files_for, csrf_token, sign_in
 from tests.integration.test_export_workbook import PAYLOADS, data  # noqa: F401
 
@@ -194,12 +198,18 @@ def test_a_job_survives_the_web_server_restarting(app, make_user, data, start, t
     env = {**_env(url, queue), "JOB_EXPORT_AUDITS": "0"}
     lead = make_user("qa_lead")
     email = lead.email
+    # A QA lead signs in with two steps: an authenticator app already set up.
+    secret = pyotp.random_base32(32)
+    db.session.add(TotpCredential(user_id=lead.id, secret=secret, confirmed_at=utcnow()))
     db.session.commit()
     db.session.remove()
 
     first, base = _serve(start, env, "web-first")
     person = Browserless(base)
-    person.post("/sign-in", {"email": email, "password": PASSWORD}, "/sign-in")
+    assert person.post("/sign-in", {"email": email, "password": PASSWORD}, "/sign-in").endswith("/sign-in/two-step")
+    # The server runs on the real clock, this process on the test clock (tests/conftest.py).
+    real_now = time_machine.escape_hatch.time.time() if time_machine.escape_hatch.is_travelling() else time.time()
+    person.post("/sign-in/two-step", {"code": pyotp.TOTP(secret).at(real_now)}, "/sign-in/two-step")
     job_page = person.post("/reports/export", {}, "/reports/")
     job_id = int(re.search(r"/jobs/(\d+)$", job_page).group(1))
     first.stop(signal.SIGTERM)   # the web server goes away with the job queued and no worker yet
