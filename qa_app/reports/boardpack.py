@@ -24,6 +24,7 @@ def board_pack_html(report: dict, *, title: str, scope: str, generated: datetime
         theme_chart=charts.stacked_bars(report["grades_by_theme"], "Final grades by theme", THEME_LABELS),
         team_chart=charts.stacked_bars(report["grades_by_team"], "Final grades by team"),
         trend_chart=charts.trend_lines(report["trend"], "Trend across rounds"),
+        compliance_charts=charts.compliance_trend_charts(report),
     )
 
 

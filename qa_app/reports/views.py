@@ -39,6 +39,7 @@ def index():
         theme_chart=charts.stacked_bars(report["grades_by_theme"], "Final grades by theme", THEME_LABELS) if report else "",
         team_chart=charts.stacked_bars(report["grades_by_team"], "Final grades by team") if report else "",
         trend_chart=charts.trend_lines(report["trend"], "Trend across rounds") if report else "",
+        compliance_charts=charts.compliance_trend_charts(report) if report else {},
     )
 
 

@@ -156,3 +156,61 @@ def test_small_numbers_are_marked(scene, runner):
     assert all(point["small_number"] == (point["audits"] < 5) for point in b["trend"])
     a = report_json(runner, scene["a"])
     assert a["small_number"] is False
+
+
+def test_the_trend_carries_each_question_s_percent_yes_and_its_answers_per_round(scene, runner):
+    report = report_json(runner, scene["a"])
+    points = {point["round"]: point for point in report["trend"]}
+    a, b = scene["a"].name, scene["b"].name
+    yes_a = round(100 * SEEN_ALONE.count("yes") / len(SEEN_ALONE), 1)
+    assert points[a]["compliance_percent_yes"]["child_seen_alone"] == yes_a
+    assert points[a]["compliance_answers"]["child_seen_alone"] == len(SEEN_ALONE)
+    assert points[b]["compliance_percent_yes"]["child_seen_alone"] == 100.0    # round B: one audit, "yes"
+    assert points[b]["compliance_answers"]["child_seen_alone"] == 1
+    seen = report["compliance_trend"]["child_seen_alone"]
+    assert seen["question"].startswith("Has the child been seen alone")
+    assert seen["rounds"] == [
+        {"round": a, "answers": 7, "percent_yes": yes_a, "small_number": False},
+        {"round": b, "answers": 1, "percent_yes": 100.0, "small_number": True}]
+    # Only yes/partly/no questions have a % Yes; hidden (never answered) questions are not drawn.
+    assert "current_plan" not in report["compliance_trend"] and "plan_end_evidenced" not in report["compliance_trend"]
+    assert "days_since_child_seen" not in report["compliance_trend"]
+
+
+def test_the_report_page_draws_the_compliance_trend_with_a_table(scene, client, make_user):
+    import re
+
+    from tests.conftest import sign_in
+
+    sign_in(client, make_user("viewer"))
+    page = client.get(f"/reports/?rounds={scene['a'].id}").get_data(as_text=True)
+    yes_a = round(100 * SEEN_ALONE.count("yes") / len(SEEN_ALONE), 1)
+    figure = page[page.index('id="compliance-trend-chart-child_seen_alone"'):]
+    svg = figure[:figure.index("</svg>")]
+    assert 'role="img"' in svg and "% Yes across rounds: Has the child been seen alone" in svg
+    assert f">{yes_a:g}%<" in svg                              # from 7 audits: a plain point
+    assert ">100% (n=1)<" in svg                               # from 1 audit: says so, and is hollow
+    assert re.search(r'<circle [^>]*r="5" fill="#ffffff" stroke="#1d70b8"', svg)
+    assert "fewer than 5 audits (n shown)" in svg
+    row = page[page.index('id="compliance-trend-child_seen_alone"'):]
+    row = row[:row.index("</tr>")]
+    cells = re.findall(r'<td class="govuk-table__cell govuk-table__cell--numeric">(.*?)</td>', row)
+    assert cells[0] == f"{yes_a}% (7)"
+    assert cells[1].startswith("100.0% (1)") and "Fewer than 5 audits" in cells[1]
+    assert 'href="#compliance-trend-heading"' in page
+
+
+def test_the_board_pack_draws_the_compliance_trend(scene, runner, tmp_path):
+    import shutil
+
+    if shutil.which("pdftotext") is None:
+        pytest.skip("poppler-utils is missing")
+    from tests.integration.test_board_pack import pdf_text
+
+    out = tmp_path / "pack.pdf"
+    result = runner.invoke(args=["report", "round", scene["a"].name, "--pdf", str(out)])
+    assert result.exit_code == 0, result.output
+    text = " ".join(pdf_text(out).split())
+    assert "Compliance answers across rounds" in text
+    assert "100% (n=1)" in text                                 # the chart's small-number label
+    assert "Has the child been seen alone" in text and "% Yes per round" in text
