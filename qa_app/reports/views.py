@@ -1,6 +1,6 @@
 from datetime import date
 
-from flask import Blueprint, flash, jsonify, make_response, redirect, render_template, request, url_for
+from flask import Blueprint, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from qa_app.audit_forms.schema import THEME_LABELS
@@ -11,7 +11,8 @@ from qa_app.reports import charts
 from qa_app.audits.permissions import can_view_audit
 from qa_app.auth.forms import EmptyForm
 from qa_app.auth.models import Role
-from qa_app.reports.boardpack import board_pack_pdf, file_name
+from qa_app.jobs.services import start as start_job
+from qa_app.reports import jobs as report_jobs
 from qa_app.reports.cache import cached_report
 from qa_app.reports.drilldown import MAX_LISTED, Figure, audits_behind, load_audits
 from qa_app.reports.forms import ReportFilterForm, TargetForm, report_filters, target_figures
@@ -133,22 +134,25 @@ def audits():
                            query=query, limit=MAX_LISTED)
 
 
-@bp.route("/board-pack.pdf")
+@bp.route("/board-pack", methods=["GET", "POST"])
 @roles_required(*REPORT_READERS)
 def board_pack():
-    """The report as a dated, printable PDF (OFFICIAL-SENSITIVE), for the improvement board."""
+    """Start the board pack of the report's filters (the query string): a dated, printable PDF
+    (OFFICIAL-SENSITIVE) drawn in the background; the person is taken to the job's page, which
+    shows its progress and then offers the PDF. A GET (a link or bookmark) asks first."""
     form, filters = report_filters(request.args)
     if form.errors:
-        return jsonify({"errors": form.errors}), 400
-    report = cached_report(filters, today=date.today())
+        return redirect(url_for("reports.index", **request.args))
+    if request.method == "GET":
+        return render_template("reports/board_pack_start.html", scope=_describe(form, filters),
+                               query=request.query_string.decode())
     names = dict(form.rounds.choices)
     title = ("Quality assurance report: " + "; ".join(names.get(r, str(r)) for r in filters.round_ids)
              if filters.round_ids else "Quality assurance report")
-    pdf = board_pack_pdf(report, title=title, scope=_describe(form, filters))
-    record(current_user, "report.board_pack_downloaded", None, filters=filters.describe(), bytes=len(pdf))
-    db.session.commit()
-    response = make_response(pdf)
-    response.headers["Content-Type"] = "application/pdf"
-    response.headers["Content-Disposition"] = f'attachment; filename="{file_name(title, date.today())}"'
-    response.headers["Cache-Control"] = "no-store"
-    return response
+    written = commit_form(EmptyForm(), lambda: start_job(report_jobs.BOARD_PACK, actor=current_user, params={
+        "filters": report_jobs.filters_to_params(filters), "today": date.today().isoformat(), "title": title,
+        "scope": _describe(form, filters)}))
+    if not written.ok:
+        flash("The board pack was not started: the form had expired. Try again.", "error")
+        return redirect(url_for("reports.index", **request.args))
+    return redirect(url_for("jobs.show", job_id=written.value.id), 303)
