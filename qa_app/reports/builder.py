@@ -179,7 +179,7 @@ def _trend(audits, answers, look, compliance: dict | None = None) -> list[dict]:
                 _add(themes[group.round_id], theme, grade, group.n)
     ordered = sorted(overall, key=look.round_order)
     compliance = compliance or {}
-    return [{"round": look.rounds[rid][0], "audits": overall[rid].answers,
+    return [{"round": look.rounds[rid][0], "round_id": rid, "audits": overall[rid].answers,
              "small_number": overall[rid].answers < SMALL_NUMBER,
              "compliance_percent_yes": {key: f["percent_yes"] for key, f in compliance.get(rid, {}).items()},
              "compliance_answers": {key: f["answers"] for key, f in compliance.get(rid, {}).items()},

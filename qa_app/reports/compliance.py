@@ -187,7 +187,7 @@ def compliance_by_round(groups: list[tuple]) -> dict[int, dict[str, dict]]:
 
 
 def compliance_trend(trend: list[dict], texts: dict) -> dict[str, dict]:
-    """question key → {"question": text, "rounds": [{"round", "answers", "percent_yes",
+    """question key → {"question": text, "rounds": [{"round", "round_id", "answers", "percent_yes",
     "small_number"}]}: each yes/partly/no question's % Yes in every round that asked it, oldest
     round first, questions in form order (the trend's `compliance_percent_yes` and
     `compliance_answers` by question rather than by round)."""
@@ -196,7 +196,8 @@ def compliance_trend(trend: list[dict], texts: dict) -> dict[str, dict]:
         answers = point.get("compliance_answers", {})
         for key, value in point.get("compliance_percent_yes", {}).items():
             n = answers.get(key, 0)
-            series[key].append({"round": point["round"], "answers": n, "percent_yes": value,
+            series[key].append({"round": point["round"], "round_id": point.get("round_id"), "answers": n,
+                                "percent_yes": value,
                                 "small_number": n < SMALL_NUMBER})
     positions = _positions()
     return {key: {"question": texts.get(key, (key, []))[0], "rounds": series[key]}

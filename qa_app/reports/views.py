@@ -1,4 +1,5 @@
 from datetime import date
+from urllib.parse import urlencode
 
 from flask import Blueprint, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user
@@ -41,6 +42,9 @@ def index():
         team_chart=charts.stacked_bars(report["grades_by_team"], "Final grades by team") if report else "",
         trend_chart=charts.trend_lines(report["trend"], "Trend across rounds") if report else "",
         compliance_charts=charts.compliance_trend_charts(report) if report else {},
+        # The trend covers every round (the report's other filters still apply): its figures link
+        # to their audits without the report's choice of rounds, and with the point's own round.
+        trend_query=urlencode([(k, v) for k, vs in request.args.lists() if k != "rounds" for v in vs]),
     )
 
 
@@ -124,12 +128,14 @@ def audits():
     ids = audits_behind(filters, figure)
     found = load_audits(ids)
     visible = [a for a in found if can_view_audit(current_user, a)]
-    record(current_user, "report.audits_listed", None, filters=filters.describe(), figure=figure.describe(),
+    round_ = db.session.get(AuditRound, figure.round_id) if figure.round_id is not None else None
+    round_name = round_.name if round_ is not None else None
+    record(current_user, "report.audits_listed", None, filters=filters.describe(), figure=figure.describe(round_name),
            listed=[a.id for a in visible], hidden=len(found) - len(visible))
     db.session.commit()
     base = request.args.to_dict(flat=False)
     query = "&".join(f"{k}={v}" for k, vs in base.items() if not k.startswith("f_") for v in vs)
-    return render_template("reports/audits.html", form=form, figure=figure, audits=visible,
+    return render_template("reports/audits.html", form=form, figure=figure, round_name=round_name, audits=visible,
                            hidden=len(found) - len(visible), total=len(found), scope=_describe(form, filters),
                            query=query, limit=MAX_LISTED)
 
