@@ -9,6 +9,7 @@ own work is still uncommitted.
 import logging
 import os
 import secrets
+import sqlite3
 from datetime import timedelta
 from pathlib import Path
 
@@ -100,7 +101,8 @@ def _write(job_id: int, values: dict, where=None, *, wait_ms: int | None = None)
             changed = connection.execute(statement.values(**values)).rowcount
             connection.commit()
             return bool(changed)
-        except sa.exc.OperationalError:
+        except (sa.exc.OperationalError, sqlite3.OperationalError):
+            # (SQLite's "database is locked" from qa_app.db's BEGIN IMMEDIATE comes unwrapped.)
             if wait_ms is None:
                 raise
             connection.rollback()

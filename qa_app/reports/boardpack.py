@@ -2,9 +2,9 @@
 moderation, completion), marked OFFICIAL-SENSITIVE on every page, drawn from HTML by WeasyPrint.
 
 WeasyPrint needs Pango (Debian: libpango-1.0-0, libpangoft2-1.0-0) and a font; `make test`
-installs them (system-test-deps). A round of a few hundred audits takes about a second; a report
-over every round of a large service takes longer, and belongs on the job queue (issue 10) when it
-lands: `board_pack_pdf` is a plain function of the report, ready to run as a job.
+installs them (system-test-deps). A round takes a few seconds and a report over every round
+longer, so the report page draws it as a background job (qa_app/reports/jobs.py); the CLI
+(`report round ROUND --pdf FILE`) calls `board_pack_pdf` directly.
 """
 
 from datetime import date, datetime
@@ -24,6 +24,7 @@ def board_pack_html(report: dict, *, title: str, scope: str, generated: datetime
         theme_chart=charts.stacked_bars(report["grades_by_theme"], "Final grades by theme", THEME_LABELS),
         team_chart=charts.stacked_bars(report["grades_by_team"], "Final grades by team"),
         trend_chart=charts.trend_lines(report["trend"], "Trend across rounds"),
+        compliance_charts=charts.compliance_trend_charts(report),
     )
 
 

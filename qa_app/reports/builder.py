@@ -18,7 +18,7 @@ from qa_app.practice.report import practice_section
 from qa_app.reports import facts, queries
 from qa_app.reports.completion import completion_section
 from qa_app.reports.compliance import (
-    SMALL_NUMBER, build_compliance, compliance_by_round, compliance_groups, question_texts,
+    SMALL_NUMBER, build_compliance, compliance_by_round, compliance_groups, compliance_trend, question_texts,
 )
 from qa_app.reports.moderation import moderation_figures
 from qa_app.reports.queries import ReportFilter, percent
@@ -112,12 +112,13 @@ def build_report(filters: ReportFilter, *, today: date | None = None, round_name
         "reviews": reviews_section(filters, look),
         "challenges": challenges,
         "trend": _trend(trend_audits, trend_answers, look, compliance_by_round(trend_compliance)),
-        "compliance": build_compliance(compliance_rows, question_texts()),
+        "compliance": build_compliance(compliance_rows, texts := question_texts()),
         "completion": completion_section(filters, today),
         "worker_feedback": practice_section(queries.audit_scope(filters).subquery()),
         "feedback": family["feedback"],
         "by_source": by_source(audits, answers, look, labels, family["source"], _distribution, _add),
     }
+    report["compliance_trend"] = compliance_trend(report["trend"], texts)
     report["compliance_themes"] = _compliance_themes(report["compliance"], audits, look)
     report["targets"] = targets_section(report)
     # One round: each theme's change since the last earlier round whose learning brief went out.
@@ -191,9 +192,10 @@ def _trend(audits, answers, look, compliance: dict | None = None) -> list[dict]:
                 _add(themes[group.round_id], theme, grade, group.n)
     ordered = sorted(overall, key=look.round_order)
     compliance = compliance or {}
-    return [{"round": look.rounds[rid][0], "audits": overall[rid].answers,
+    return [{"round": look.rounds[rid][0], "round_id": rid, "audits": overall[rid].answers,
              "small_number": overall[rid].answers < SMALL_NUMBER,
-             "compliance_percent_yes": compliance.get(rid, {}),
+             "compliance_percent_yes": {key: f["percent_yes"] for key, f in compliance.get(rid, {}).items()},
+             "compliance_answers": {key: f["answers"] for key, f in compliance.get(rid, {}).items()},
              "percent_inadequate": overall[rid].percent_inadequate,
              "percent_good_or_better": overall[rid].percent_good_or_better,
              "themes": {theme: {"percent_inadequate": rate.percent_inadequate,

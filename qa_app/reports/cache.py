@@ -56,6 +56,9 @@ from qa_app.rounds.models import AuditRound
 
 _SUBMITTED = {s.value for s in SUBMITTED_STATES}
 _BUMPED = "report_version_raised"   # session.info: raised once in this transaction already
+# The report's shape: raise it when build_report gains or changes a key, so a report stored by the
+# code before (the same day, nothing changed since) is not served to templates that expect the key.
+REPORT_SHAPE = 2
 _BUMP = sa.update(ReportState).where(ReportState.id == 1).values(version=ReportState.version + 1)
 
 
@@ -88,7 +91,8 @@ def _key(filters: ReportFilter, today: date, round_name, with_challenges) -> str
     text = json.dumps({"rounds": sorted(filters.round_ids), "team": filters.team_id, "case_type": filters.case_type,
                        "from": filters.date_from.isoformat() if filters.date_from else None,
                        "to": filters.date_to.isoformat() if filters.date_to else None, "today": today.isoformat(),
-                       "round_name": round_name, "challenges": with_challenges}, sort_keys=True)
+                       "round_name": round_name, "challenges": with_challenges, "shape": REPORT_SHAPE},
+                      sort_keys=True)
     return hashlib.sha256(text.encode()).hexdigest()
 
 

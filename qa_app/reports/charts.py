@@ -87,16 +87,8 @@ def trend_lines(points: list[dict], title: str) -> Markup:
             parts.append(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="5" {fill}/>'
                          f'<text x="{x:.1f}" y="{y - 8:.1f}" font-size="12" text-anchor="middle">'
                          f'{label}</text>')
-    # Round names under their points: on two staggered lines when the points are close, each cut
-    # to the room it has, so no two names overlap (the full names are in the table below).
-    staggered = step < 150 and len(points) > 1
-    room = (2 * step if staggered else max(step, 150)) if len(points) > 1 else inner_w
-    characters = max(6, min(22, int(room / CHARACTER_WIDTH) - 1))
-    for index, point in enumerate(points):
-        x, _ = xy(index, 0)
-        y = height - bottom + 20 + (16 if staggered and index % 2 else 0)
-        parts.append(f'<text x="{x:.1f}" y="{y}" font-size="12" text-anchor="middle">'
-                     f'{escape(_short(point["round"], characters))}</text>')
+    parts.extend(_round_names([point["round"] for point in points], lambda i: xy(i, 0)[0], step, inner_w,
+                              height - bottom + 20))
     legend_y = height - 18
     parts.append(f'<line x1="{left}" x2="{left + 30}" y1="{legend_y}" y2="{legend_y}" stroke="#00703c" '
                  f'stroke-width="3"/><text x="{left + 36}" y="{legend_y + 4}" font-size="13">Good or better '
@@ -109,6 +101,84 @@ def trend_lines(points: list[dict], title: str) -> Markup:
                      f'fewer than 5 audits (n shown)</text>')
     parts.append("</svg>")
     return Markup("".join(parts))
+
+
+def _round_names(names: list[str], x_of, step: float, inner_w: float, y: float) -> list[str]:
+    """Round names under their points: on two staggered lines when the points are close, each cut
+    to the room it has, so no two names overlap (the full names are in the table below)."""
+    staggered = step < 150 and len(names) > 1
+    room = (2 * step if staggered else max(step, 150)) if len(names) > 1 else inner_w
+    characters = max(6, min(22, int(room / CHARACTER_WIDTH) - 1))
+    return [f'<text x="{x_of(index):.1f}" y="{y + (16 if staggered and index % 2 else 0):g}" font-size="12" '
+            f'text-anchor="middle">{escape(_short(name, characters))}</text>' for index, name in enumerate(names)]
+
+
+def percent_yes_trend(rounds: list[str], points: list[dict], title: str) -> Markup:
+    """One yes/partly/no question's % Yes per round, as one line over the report's rounds (`rounds`,
+    oldest first). `points` (from the report's `compliance_trend`) name their round; a round that
+    did not ask the question leaves a gap in the line. A point from fewer than 5 answers is drawn
+    hollow and labelled with its number, as in `trend_lines`."""
+    by_round = {point["round"]: point for point in points}
+    if not by_round:
+        return Markup("")
+    width, height, left, right, top, bottom = 800, 220, 110, 100, 26, 64
+    inner_w, inner_h = width - left - right, height - top - bottom
+    step = inner_w / max(len(rounds) - 1, 1)
+    colour = "#1d70b8"
+
+    def xy(index: int, value: float | None) -> tuple[float, float]:
+        return left + index * step, top + inner_h * (1 - (value or 0) / 100)
+
+    parts = [f'<svg class="app-chart app-chart--compliance" role="img" aria-labelledby="chart-{_id(title)}" '
+             f'viewBox="0 0 {width} {height}" width="100%" xmlns="http://www.w3.org/2000/svg">',
+             f'<title id="chart-{_id(title)}">{escape(title)} (the same figures are in the table below)</title>']
+    for tick in (0, 50, 100):
+        _, y = xy(0, tick)
+        parts.append(f'<line x1="{left}" x2="{width - right}" y1="{y:.1f}" y2="{y:.1f}" stroke="#b1b4b6"/>'
+                     f'<text x="{left - 6}" y="{y + 4:.1f}" font-size="12" text-anchor="end">{tick}%</text>')
+    # The line joins rounds next to each other that both asked the question.
+    runs: list[list[tuple[float, float]]] = [[]]
+    for index, name in enumerate(rounds):
+        point = by_round.get(name)
+        if point is None or point["percent_yes"] is None:
+            runs.append([])
+            continue
+        runs[-1].append(xy(index, point["percent_yes"]))
+    for run in runs:
+        if len(run) > 1:
+            parts.append(f'<polyline fill="none" stroke="{colour}" stroke-width="3" points="'
+                         + " ".join(f"{x:.1f},{y:.1f}" for x, y in run) + '"/>')
+    for index, name in enumerate(rounds):
+        point = by_round.get(name)
+        if point is None or point["percent_yes"] is None:
+            continue
+        x, y = xy(index, point["percent_yes"])
+        small = point.get("small_number", False)
+        fill = f'fill="#ffffff" stroke="{colour}" stroke-width="2"' if small else f'fill="{colour}"'
+        label = f"{point['percent_yes']:g}%" + (f" (n={point['answers']})" if small else "")
+        parts.append(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="5" {fill}/>'
+                     f'<text x="{x:.1f}" y="{y - 8:.1f}" font-size="12" text-anchor="middle">{label}</text>')
+    parts.extend(_round_names(rounds, lambda i: xy(i, 0)[0], step, inner_w, height - bottom + 20))
+    legend_y = height - 12
+    parts.append(f'<line x1="{left}" x2="{left + 30}" y1="{legend_y}" y2="{legend_y}" stroke="{colour}" '
+                 f'stroke-width="3"/><text x="{left + 36}" y="{legend_y + 4}" font-size="13">% Yes</text>')
+    if any(point.get("small_number") for point in points):
+        parts.append(f'<circle cx="{left + 116}" cy="{legend_y}" r="5" fill="#ffffff" stroke="#0b0c0c" '
+                     f'stroke-width="2"/><text x="{left + 126}" y="{legend_y + 4}" font-size="13">'
+                     f'fewer than 5 audits (n shown)</text>')
+    if len(rounds) > 1 and any(name not in by_round for name in rounds):
+        parts.append(f'<text x="{left + 400}" y="{legend_y + 4}" font-size="13">'
+                     f'a gap: not asked in that round</text>')
+    parts.append("</svg>")
+    return Markup("".join(parts))
+
+
+def compliance_trend_charts(report: dict) -> dict[str, Markup]:
+    """question key → its `percent_yes_trend` chart, for every question in the report's
+    `compliance_trend` (the page and the board pack draw the same charts)."""
+    rounds = [point["round"] for point in report.get("trend", [])]
+    return {key: percent_yes_trend(rounds, series["rounds"], f"% Yes across rounds: {series['question']}")
+            for key, series in report.get("compliance_trend", {}).items()}
 
 
 def _short(text: str, limit: int = 34) -> str:

@@ -174,14 +174,34 @@ def _positions() -> dict[str, tuple[int, int]]:
         .order_by(TemplateQuestion.template_version_id))}
 
 
-def compliance_by_round(groups: list[tuple]) -> dict[int, dict[str, float | None]]:
-    """round id → {question key: % Yes} of yes/partly/no questions, for the trend."""
+def compliance_by_round(groups: list[tuple]) -> dict[int, dict[str, dict]]:
+    """round id → {question key: {"percent_yes": % Yes, "answers": n}} of yes/partly/no questions,
+    for the trend (% Yes of every answer given, Not applicable included, as in `compliance`)."""
     per_round: dict[int, dict[str, dict[str, int]]] = defaultdict(lambda: defaultdict(lambda: defaultdict(int)))
     for round_id, _version, key, qtype, value, _day, n in groups:
         if qtype == "yes_partly_no":
             per_round[round_id][key][value] += n
-    return {rid: {key: percent(values.get("yes", 0), sum(values.values())) for key, values in sorted(keys.items())}
+    return {rid: {key: {"percent_yes": percent(values.get("yes", 0), sum(values.values())),
+                        "answers": sum(values.values())} for key, values in sorted(keys.items())}
             for rid, keys in per_round.items()}
+
+
+def compliance_trend(trend: list[dict], texts: dict) -> dict[str, dict]:
+    """question key → {"question": text, "rounds": [{"round", "round_id", "answers", "percent_yes",
+    "small_number"}]}: each yes/partly/no question's % Yes in every round that asked it, oldest
+    round first, questions in form order (the trend's `compliance_percent_yes` and
+    `compliance_answers` by question rather than by round)."""
+    series: dict[str, list[dict]] = defaultdict(list)
+    for point in trend:
+        answers = point.get("compliance_answers", {})
+        for key, value in point.get("compliance_percent_yes", {}).items():
+            n = answers.get(key, 0)
+            series[key].append({"round": point["round"], "round_id": point.get("round_id"), "answers": n,
+                                "percent_yes": value,
+                                "small_number": n < SMALL_NUMBER})
+    positions = _positions()
+    return {key: {"question": texts.get(key, (key, []))[0], "rounds": series[key]}
+            for key in sorted(series, key=lambda k: (positions.get(k, (9_999, 9_999)), k))}
 
 
 def by_theme(compliance: dict[str, dict], themes: dict[str, list[str]]) -> dict[str, list[str]]:

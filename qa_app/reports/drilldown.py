@@ -38,7 +38,7 @@ class Figure:
                    round_id=int(round_id) if round_id.isdigit() else None, theme=args.get("f_theme", "")[:40],
                    question=args.get("f_question", "")[:80], option=args.get("f_option", "")[:400])
 
-    def describe(self) -> str:
+    def describe(self, round_name: str | None = None) -> str:
         parts = []
         if self.question and self.option:
             parts.append(f'answered "{self.option}" to {self.question}')
@@ -54,6 +54,8 @@ class Figure:
             parts.append(f"team {self.team}")
         if self.case_type:
             parts.append(f"case type {self.case_type}")
+        if self.round_id is not None:
+            parts.append(f"round {round_name or self.round_id}")
         return "; ".join(parts) or "every audit in the report"
 
 

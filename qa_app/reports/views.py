@@ -1,6 +1,7 @@
 from datetime import date
+from urllib.parse import urlencode
 
-from flask import Blueprint, flash, jsonify, make_response, redirect, render_template, request, url_for
+from flask import Blueprint, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from qa_app.audit_forms.schema import THEME_LABELS
@@ -11,7 +12,8 @@ from qa_app.reports import charts
 from qa_app.audits.permissions import can_view_audit
 from qa_app.auth.forms import EmptyForm
 from qa_app.auth.models import Role
-from qa_app.reports.boardpack import board_pack_pdf, file_name
+from qa_app.jobs.services import start as start_job
+from qa_app.reports import jobs as report_jobs
 from qa_app.reports.cache import cached_report
 from qa_app.reports.drilldown import MAX_LISTED, Figure, audits_behind, load_audits
 from qa_app.reports.forms import ReportFilterForm, TargetForm, report_filters, target_figures
@@ -39,6 +41,10 @@ def index():
         theme_chart=charts.stacked_bars(report["grades_by_theme"], "Final grades by theme", THEME_LABELS) if report else "",
         team_chart=charts.stacked_bars(report["grades_by_team"], "Final grades by team") if report else "",
         trend_chart=charts.trend_lines(report["trend"], "Trend across rounds") if report else "",
+        compliance_charts=charts.compliance_trend_charts(report) if report else {},
+        # The trend covers every round (the report's other filters still apply): its figures link
+        # to their audits without the report's choice of rounds, and with the point's own round.
+        trend_query=urlencode([(k, v) for k, vs in request.args.lists() if k != "rounds" for v in vs]),
     )
 
 
@@ -122,32 +128,37 @@ def audits():
     ids = audits_behind(filters, figure)
     found = load_audits(ids)
     visible = [a for a in found if can_view_audit(current_user, a)]
-    record(current_user, "report.audits_listed", None, filters=filters.describe(), figure=figure.describe(),
+    round_ = db.session.get(AuditRound, figure.round_id) if figure.round_id is not None else None
+    round_name = round_.name if round_ is not None else None
+    record(current_user, "report.audits_listed", None, filters=filters.describe(), figure=figure.describe(round_name),
            listed=[a.id for a in visible], hidden=len(found) - len(visible))
     db.session.commit()
     base = request.args.to_dict(flat=False)
     query = "&".join(f"{k}={v}" for k, vs in base.items() if not k.startswith("f_") for v in vs)
-    return render_template("reports/audits.html", form=form, figure=figure, audits=visible,
+    return render_template("reports/audits.html", form=form, figure=figure, round_name=round_name, audits=visible,
                            hidden=len(found) - len(visible), total=len(found), scope=_describe(form, filters),
                            query=query, limit=MAX_LISTED)
 
 
-@bp.route("/board-pack.pdf")
+@bp.route("/board-pack", methods=["GET", "POST"])
 @roles_required(*REPORT_READERS)
 def board_pack():
-    """The report as a dated, printable PDF (OFFICIAL-SENSITIVE), for the improvement board."""
+    """Start the board pack of the report's filters (the query string): a dated, printable PDF
+    (OFFICIAL-SENSITIVE) drawn in the background; the person is taken to the job's page, which
+    shows its progress and then offers the PDF. A GET (a link or bookmark) asks first."""
     form, filters = report_filters(request.args)
     if form.errors:
-        return jsonify({"errors": form.errors}), 400
-    report = cached_report(filters, today=date.today())
+        return redirect(url_for("reports.index", **request.args))
+    if request.method == "GET":
+        return render_template("reports/board_pack_start.html", scope=_describe(form, filters),
+                               query=request.query_string.decode())
     names = dict(form.rounds.choices)
     title = ("Quality assurance report: " + "; ".join(names.get(r, str(r)) for r in filters.round_ids)
              if filters.round_ids else "Quality assurance report")
-    pdf = board_pack_pdf(report, title=title, scope=_describe(form, filters))
-    record(current_user, "report.board_pack_downloaded", None, filters=filters.describe(), bytes=len(pdf))
-    db.session.commit()
-    response = make_response(pdf)
-    response.headers["Content-Type"] = "application/pdf"
-    response.headers["Content-Disposition"] = f'attachment; filename="{file_name(title, date.today())}"'
-    response.headers["Cache-Control"] = "no-store"
-    return response
+    written = commit_form(EmptyForm(), lambda: start_job(report_jobs.BOARD_PACK, actor=current_user, params={
+        "filters": report_jobs.filters_to_params(filters), "today": date.today().isoformat(), "title": title,
+        "scope": _describe(form, filters)}))
+    if not written.ok:
+        flash("The board pack was not started: the form had expired. Try again.", "error")
+        return redirect(url_for("reports.index", **request.args))
+    return redirect(url_for("jobs.show", job_id=written.value.id), 303)

@@ -48,14 +48,80 @@ def test_the_cli_writes_a_marked_printable_board_pack(built, runner, tmp_path, m
     assert db.session.scalar(sa.select(Event.action).where(Event.action == "report.board_pack_written"))
 
 
-def test_the_report_page_downloads_the_board_pack(built, client, make_user, tmp_path):  # noqa: F811
+def test_the_report_page_prepares_the_board_pack_as_a_job(app, built, client, make_user, tmp_path):  # noqa: F811
+    """No request draws the PDF: the report page starts a job, whose page shows its progress and
+    then offers the PDF; the download is in the history with the report's filters."""
+    import re
+
+    import sqlalchemy as sa
+
+    from qa_app.history.models import Event
+    from qa_app.jobs.models import Job
+    from qa_app.jobs.runner import drain
+    from tests.conftest import csrf_token
+
     round_, _ = built
-    sign_in(client, make_user("viewer"))
+    viewer = make_user("viewer")
+    sign_in(client, viewer)
     page = client.get(f"/reports/?rounds={round_.id}").get_data(as_text=True)
-    assert f'href="/reports/board-pack.pdf?rounds={round_.id}"' in page
-    response = client.get(f"/reports/board-pack.pdf?rounds={round_.id}")
-    assert response.status_code == 200 and response.mimetype == "application/pdf"
-    assert response.headers["Content-Disposition"].startswith('attachment; filename="board-pack-Quality-assurance')
+    assert re.search(rf'<form method="post" action="/reports/board-pack\?rounds={round_.id}"', page)
+    assert "board-pack.pdf" not in page
+    # A link or bookmark to the address asks first: a GET starts nothing.
+    asked = client.get(f"/reports/board-pack?rounds={round_.id}").get_data(as_text=True)
+    assert "Prepare the board pack" in asked and f"Rounds: {round_.name}." in asked
+    assert db.session.scalar(sa.select(sa.func.count(Job.id))) == 0
+
+    response = client.post(f"/reports/board-pack?rounds={round_.id}",
+                           data={"csrf_token": csrf_token(client, "/reports/")})
+    assert response.status_code == 303
+    job_id = int(re.fullmatch(r".*/jobs/(\d+)", response.headers["Location"]).group(1))
+    waiting = client.get(f"/jobs/{job_id}").get_data(as_text=True)
+    assert "Board pack (PDF)" in waiting and 'id="check-again"' in waiting and "jobs.js" in waiting
+    assert client.get(f"/jobs/{job_id}/status.json").get_json()["status"] == "queued"
+
+    assert drain(app) == 1
+    db.session.expire_all()
+    job = db.session.get(Job, job_id)
+    assert job.status == "done" and job.progress_done == job.progress_total == 2
+    assert job.file_name.startswith("board-pack-Quality-assurance-report-") and job.file_name.endswith(".pdf")
+    done = client.get(f"/jobs/{job_id}").get_data(as_text=True)
+    assert 'id="download"' in done and f"The board pack of {len(AUDITOR_GRADES)} audits is ready." in done
+    download = client.get(f"/jobs/{job_id}/download")
+    assert download.status_code == 200 and download.mimetype == "application/pdf"
+    assert download.headers["Content-Disposition"].startswith('attachment; filename=board-pack-Quality-assurance')
     path = tmp_path / "download.pdf"
-    path.write_bytes(response.data)
-    assert "OFFICIAL-SENSITIVE" in pdf_text(path) and str(len(AUDITOR_GRADES)) in pdf_text(path)
+    path.write_bytes(download.get_data())
+    download.close()
+    text = pdf_text(path)
+    assert "OFFICIAL-SENSITIVE" in text and f"Quality assurance report: {round_.name}" in text
+    assert "18.8%" in text                                            # 3 of 16 Inadequate
+    events = db.session.scalars(sa.select(Event).where(Event.action.in_(
+        ["job.started", "report.board_pack_downloaded"])).order_by(Event.id)).all()
+    assert [(e.action, e.actor_id, e.object_id) for e in events] == [
+        ("job.started", viewer.id, job_id), ("report.board_pack_downloaded", viewer.id, job_id)]
+
+
+def test_a_board_pack_job_is_seen_by_its_starter_and_qa_leads_only(app, built, client, make_user):  # noqa: F811
+    from qa_app.jobs.runner import drain
+    from tests.conftest import csrf_token
+
+    round_, _ = built
+    starter, other_viewer, lead, auditor = (make_user("viewer"), make_user("viewer"), make_user("qa_lead"),
+                                            make_user("auditor"))
+    sign_in(client, starter)
+    response = client.post(f"/reports/board-pack?rounds={round_.id}",
+                           data={"csrf_token": csrf_token(client, "/reports/")})
+    job_id = int(response.headers["Location"].rsplit("/", 1)[1])
+    drain(app)
+    urls = [f"/jobs/{job_id}", f"/jobs/{job_id}/status.json", f"/jobs/{job_id}/download"]
+    for person, allowed in ((starter, True), (lead, True), (other_viewer, False), (auditor, False)):
+        browser = app.test_client()
+        sign_in(browser, person)
+        for url in urls:
+            answer = browser.get(url)
+            assert answer.status_code == (200 if allowed else 403), (person.email, url, answer.status_code)
+            answer.close()
+    # An auditor may not start one at all, and a signed-out visitor is sent to sign in.
+    assert browser.post(f"/reports/board-pack?rounds={round_.id}",
+                        data={"csrf_token": csrf_token(browser)}).status_code == 403
+    assert app.test_client().get(f"/jobs/{job_id}/download").status_code == 302

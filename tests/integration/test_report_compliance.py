@@ -156,3 +156,89 @@ def test_small_numbers_are_marked(scene, runner):
     assert all(point["small_number"] == (point["audits"] < 5) for point in b["trend"])
     a = report_json(runner, scene["a"])
     assert a["small_number"] is False
+
+
+def test_the_trend_carries_each_question_s_percent_yes_and_its_answers_per_round(scene, runner):
+    report = report_json(runner, scene["a"])
+    points = {point["round"]: point for point in report["trend"]}
+    a, b = scene["a"].name, scene["b"].name
+    yes_a = round(100 * SEEN_ALONE.count("yes") / len(SEEN_ALONE), 1)
+    assert points[a]["compliance_percent_yes"]["child_seen_alone"] == yes_a
+    assert points[a]["compliance_answers"]["child_seen_alone"] == len(SEEN_ALONE)
+    assert points[b]["compliance_percent_yes"]["child_seen_alone"] == 100.0    # round B: one audit, "yes"
+    assert points[b]["compliance_answers"]["child_seen_alone"] == 1
+    seen = report["compliance_trend"]["child_seen_alone"]
+    assert seen["question"].startswith("Has the child been seen alone")
+    assert seen["rounds"] == [
+        {"round": a, "round_id": scene["a"].id, "answers": 7, "percent_yes": yes_a, "small_number": False},
+        {"round": b, "round_id": scene["b"].id, "answers": 1, "percent_yes": 100.0, "small_number": True}]
+    # Only yes/partly/no questions have a % Yes; hidden (never answered) questions are not drawn.
+    assert "current_plan" not in report["compliance_trend"] and "plan_end_evidenced" not in report["compliance_trend"]
+    assert "days_since_child_seen" not in report["compliance_trend"]
+
+
+def test_the_report_page_draws_the_compliance_trend_with_a_table(scene, client, make_user):
+    import re
+
+    from tests.conftest import sign_in
+
+    sign_in(client, make_user("viewer"))
+    page = client.get(f"/reports/?rounds={scene['a'].id}").get_data(as_text=True)
+    yes_a = round(100 * SEEN_ALONE.count("yes") / len(SEEN_ALONE), 1)
+    figure = page[page.index('id="compliance-trend-chart-child_seen_alone"'):]
+    svg = figure[:figure.index("</svg>")]
+    assert 'role="img"' in svg and "% Yes across rounds: Has the child been seen alone" in svg
+    assert f">{yes_a:g}%<" in svg                              # from 7 audits: a plain point
+    assert ">100% (n=1)<" in svg                               # from 1 audit: says so, and is hollow
+    assert re.search(r'<circle [^>]*r="5" fill="#ffffff" stroke="#1d70b8"', svg)
+    assert "fewer than 5 audits (n shown)" in svg
+    row = page[page.index('id="compliance-trend-child_seen_alone"'):]
+    row = row[:row.index("</tr>")]
+    cells = [re.sub(r"<[^>]+>", "", cell).replace(" (see the audits)", "") for cell in
+             re.findall(r'<td class="govuk-table__cell govuk-table__cell--numeric">(.*?)</td>', row)]
+    assert cells[0] == f"{yes_a}% (7)"
+    assert cells[1].startswith("100.0% (1)") and "Fewer than 5 audits" in cells[1]
+    assert 'href="#compliance-trend-heading"' in page
+
+
+def test_a_trend_figure_opens_its_own_round_s_audits(scene, client, make_user):
+    """The trend spans every round, so its figures link to their own round's audits, whatever
+    rounds the report is limited to."""
+    import html
+    import re
+
+    from tests.conftest import sign_in
+
+    sign_in(client, make_user("qa_lead"))
+    a, b = scene["a"], scene["b"]
+    page = client.get(f"/reports/?rounds={a.id}").get_data(as_text=True)
+    row = page[page.index('id="compliance-trend-child_seen_alone"'):]
+    links = [html.unescape(h) for h in re.findall(r'href="(/reports/audits\?[^"]*)"', row[:row.index("</tr>")])]
+    assert len(links) == 2 and all("rounds=" not in link for link in links)
+    assert f"f_round={b.id}" in links[1] and "f_question=child_seen_alone" in links[1] and "f_option=Yes" in links[1]
+    listed = client.get(links[1]).get_data(as_text=True)
+    assert re.search(r'id="count"><strong>1</strong> audit\.', listed)            # round B: its one "yes"
+    assert f'round {b.name}. Rounds: all.' in listed                    # names kept as written (no lower-casing)
+    listed = client.get(links[0]).get_data(as_text=True)
+    assert re.search(rf'id="count"><strong>{SEEN_ALONE.count("yes")}</strong> audits\.', listed)
+    # The grades trend links the same way: round B's audits, by count.
+    trend = page[page.index('id="trend"'):]
+    trend = trend[:trend.index("</table>")]
+    count_link = html.unescape(re.search(rf'href="(/reports/audits\?f_round={b.id})"', trend).group(1))
+    assert re.search(r'id="count"><strong>1</strong> audit\.', client.get(count_link).get_data(as_text=True))
+
+
+def test_the_board_pack_draws_the_compliance_trend(scene, runner, tmp_path):
+    import shutil
+
+    if shutil.which("pdftotext") is None:
+        pytest.skip("poppler-utils is missing")
+    from tests.integration.test_board_pack import pdf_text
+
+    out = tmp_path / "pack.pdf"
+    result = runner.invoke(args=["report", "round", scene["a"].name, "--pdf", str(out)])
+    assert result.exit_code == 0, result.output
+    text = " ".join(pdf_text(out).split())
+    assert "Compliance answers across rounds" in text
+    assert "100% (n=1)" in text                                 # the chart's small-number label
+    assert "Has the child been seen alone" in text and "% Yes per round" in text

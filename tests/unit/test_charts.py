@@ -25,3 +25,20 @@ def test_round_names_never_overlap(count):
                 assert abs(x2 - x1) >= (len(a) + len(b)) / 2 * CHARACTER_WIDTH, (a, b)
     if count <= 2:
         assert all(len(text) <= 22 for _, _, text in placed)
+
+
+def test_percent_yes_trend_leaves_a_gap_where_a_round_did_not_ask_the_question():
+    from qa_app.reports.charts import percent_yes_trend
+
+    rounds = ["April", "May", "June", "July"]
+    points = [{"round": "April", "answers": 12, "percent_yes": 50.0, "small_number": False},
+              {"round": "May", "answers": 10, "percent_yes": 70.0, "small_number": False},
+              {"round": "July", "answers": 2, "percent_yes": 100.0, "small_number": True}]
+    svg = str(percent_yes_trend(rounds, points, "Seen alone"))
+    lines = re.findall(r'<polyline [^>]*points="([^"]*)"', svg)
+    assert len(lines) == 1 and len(lines[0].split()) == 2          # April–May joined; June missing, July alone
+    assert svg.count('r="5"') == 4                                  # three rounds' points and the legend's hollow one
+    assert ">100% (n=2)<" in svg and ">70%<" in svg and "70% (n=" not in svg
+    assert "a gap: not asked in that round" in svg and "fewer than 5 audits (n shown)" in svg
+    assert all(f'text-anchor="middle">{name}</text>' in svg for name in rounds)   # June named, with no point
+    assert percent_yes_trend(rounds, [], "Nothing") == ""
