@@ -11,7 +11,7 @@ from qa_app.cases.queries import CaseFilter, case_query
 from qa_app.extensions import db
 from qa_app.panels import CASE_PANELS
 from qa_app.history.services import record
-from qa_app.spreadsheets.reader import Limits
+from qa_app.spreadsheets.reader import Limits, UnreadableFile, check_extension
 from qa_app.writes import commit_form, upload_status
 
 bp = Blueprint("cases", __name__, url_prefix="/cases")
@@ -68,25 +68,70 @@ def show(case_id: int):
 @bp.route("/import", methods=["GET", "POST"])
 @roles_required(Role.QA_LEAD)
 def upload():
+    """A small list is imported in the request; one larger than JOB_CASE_IMPORT_KB (which would
+    take more than a moment) is kept and imported by a background job, whose page shows how it
+    goes and then the result or the problems."""
     form = CaseImportForm()
     problems: list[str] = []
-
-    def import_upload():
+    actor = current_user._get_current_object()
+    if form.validate_on_submit():
         upload = form.file.data
+        try:
+            check_extension(upload.filename)
+        except UnreadableFile as error:
+            problems = [error.message]
+        else:
+            if _upload_size(upload) > current_app.config["JOB_CASE_IMPORT_BYTES"]:
+                written = commit_form(form, lambda: _start_import(upload, actor, form.close_missing.data),
+                                      validate=False)
+                if written.ok:
+                    return redirect(url_for("jobs.show", job_id=written.value.id), 303)
+            else:
+                problems = _import_now(form, upload, actor)
+                if problems is None:
+                    return redirect(url_for("cases.index"))
+    return render_template("cases/import.html", form=form, problems=problems), upload_status(form, problems)
+
+
+def _import_now(form, upload, actor) -> list[str] | None:
+    """Import in this request: None when it is done, else the problems (and nothing changed)."""
+    def import_upload():
         # Nothing is written while the file is read and checked: end the request's read
         # transaction first, so the checking holds no lock and other people's requests go on.
         db.session.commit()
         return import_cases(upload.read(), upload.filename or "upload", actor=actor,
                             close_missing=form.close_missing.data, limits=web_limits(current_app))
 
-    actor = current_user._get_current_object()
-
     try:
-        written = commit_form(form, import_upload)
+        written = commit_form(form, import_upload, validate=False)
     except ImportRejected as error:
-        problems = error.problems
-    else:
-        if written.ok:
-            flash(f"Case list imported: {written.value.summary()}.", "success")
-            return redirect(url_for("cases.index"))
-    return render_template("cases/import.html", form=form, problems=problems), upload_status(form, problems)
+        return error.problems
+    if written.ok:
+        flash(f"Case list imported: {written.value.summary()}.", "success")
+        return None
+    return []
+
+
+def _upload_size(upload) -> int:
+    stream = upload.stream
+    position = stream.tell()
+    stream.seek(0, 2)
+    size = stream.tell()
+    stream.seek(position)
+    return size
+
+
+def _start_import(upload, actor, close_missing: bool):
+    """Keep the upload under JOB_FILES_DIR for the worker, and start the import job."""
+    from qa_app.cases import jobs
+    from qa_app.jobs import services as job_services
+
+    path = job_services.new_file_path("upload", ".case-list")
+    upload.save(str(path))
+    try:
+        return job_services.start(jobs.IMPORT, actor=actor, params={
+            "upload": path.name, "filename": (upload.filename or "upload")[-200:],
+            "close_missing": bool(close_missing)})
+    except Exception:
+        path.unlink(missing_ok=True)
+        raise

@@ -19,7 +19,8 @@ from dataclasses import dataclass
 import openpyxl
 from openpyxl.utils import get_column_letter
 
-__all__ = ["Limits", "UnreadableFile", "Row", "Table", "read_table", "read_workbook", "sniff_kind", "stream_table"]
+__all__ = ["Limits", "UnreadableFile", "Row", "Table", "read_table", "read_workbook", "sniff_kind", "stream_table",
+           "check_extension"]
 
 
 @dataclass(frozen=True)
@@ -133,6 +134,12 @@ def _sniff(data: bytes, filename: str | None) -> tuple[str, str | None]:
         what = next((f" (it looks like {name})" for magic, name in _MAGIC_NAMES if data.startswith(magic)), "")
         raise UnreadableFile(f"The file is named .xlsx but it is not an Excel workbook{what}. " + _RESAVE)
     return "xlsx", None
+
+
+def check_extension(filename: str | None) -> str:
+    """"csv" or "xlsx" by the file's name alone (a quick first check before a file is kept for
+    later); UnreadableFile for any other name."""
+    return _check_extension(filename)
 
 
 def sniff_kind(data: bytes, filename: str) -> str:
