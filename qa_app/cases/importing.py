@@ -120,10 +120,10 @@ def parse_rows(raw_rows) -> tuple[list[CaseRow], list[str]]:
             bad.append("'Case reference' is empty")
         elif not _REFERENCE.match(reference):
             bad.append(f"'Case reference' '{reference[:70]}' must be up to 64 letters, digits, - / _ or .")
-        elif reference.upper() in first_row_of:
-            bad.append(f"case reference {reference} appears twice, in rows {first_row_of[reference.upper()]} and {n}")
+        elif (key := reference.upper()) in first_row_of:
+            bad.append(f"case reference {reference} appears twice, in rows {first_row_of[key]} and {n}")
         else:
-            first_row_of[reference.upper()] = n
+            first_row_of[key] = n   # the same string is kept in the row: one copy of each reference
         case_type = parse_case_type(_text(values.get("Case type")))
         if case_type is None:
             shown = _text(values.get("Case type"))[:40]
@@ -167,7 +167,7 @@ def parse_rows(raw_rows) -> tuple[list[CaseRow], list[str]]:
                                 "these and upload the file again to see the rest.")
             continue
         # Teams and workers repeat row after row: one copy of each name (100,000 rows in little memory).
-        rows.append(CaseRow(n, reference.upper(), case_type.value, sys.intern(team), sys.intern(worker), dob, opened,
+        rows.append(CaseRow(n, key, case_type.value, sys.intern(team), sys.intern(worker), dob, opened,
                             factors, tuple(plan_dates)))
     return rows, problems
 

@@ -321,8 +321,18 @@ def _delimiter(text: str) -> str:
     return best if first.count(best) > first.count(",") else ","
 
 
+_LINE_RE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+")
+
+
+def _lines(text: str):
+    """The lines of `text` with their endings (\r\n, \r or \n), as io.StringIO(newline="") gives
+    them, one at a time: StringIO would first copy the whole text at four bytes a character."""
+    for match in _LINE_RE.finditer(text):
+        yield match.group()
+
+
 def _csv_records(text: str):
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(text), quotechar='"',
+    reader = csv.reader(_lines(text), delimiter=_delimiter(text), quotechar='"',
                         doublequote=True, skipinitialspace=False, strict=True)
     number = 0
     while True:
