@@ -5,6 +5,7 @@ median taken, the machine's load recorded next to it.
         [--load-seconds 30] [--no-load]
     .venv/bin/python benchmarks/run.py --generate-only --audits N --database-url URL
     .venv/bin/python benchmarks/run.py --scaling 1000,10000,100000 [--database-url URL]
+    .venv/bin/python benchmarks/run.py --load-only --existing --audits N --database-url URL [--json FILE]
 
 It generates N submitted audits (about 23 answers each, one in ten moderated) in a fresh database
 (a temporary SQLite file unless --database-url names an EMPTY database; the PostgreSQL one is left
@@ -25,7 +26,9 @@ process of its own so its peak memory is its own, in rounds (report, sql, export
             report JSON, the case list, an audit form and a draft save; then the same while an
             export of everything runs beside it (`flask export all`, as a job worker would).
 
-`--scaling` times build_report (median of 3) at each size, each in a fresh database.
+`--scaling` times build_report (median of 3) at each size, each in a fresh database; on PostgreSQL
+the database is left holding the last size. `--load-only` runs the load test alone (no interleaved
+steps), and with `--existing` on a database already filled (by `--generate-only` or `--scaling`).
 The load average (1, 5, 15 min) is recorded before and after each measured step.
 """
 
@@ -154,6 +157,8 @@ def generate(url: str, n: int) -> None:
             with db.engine.connect() as c:
                 c.exec_driver_sql("ANALYZE")
                 c.commit()
+        db.session.remove()
+        db.engine.dispose()
 
 
 def _load_test_people(conn, n: int, version_id: int) -> None:
@@ -562,6 +567,9 @@ def main() -> None:
     parser.add_argument("--no-load", action="store_true", help="skip the load test")
     parser.add_argument("--generate-only", action="store_true", help="fill the database with N audits and stop")
     parser.add_argument("--scaling", default=None, help="sizes for build_report, e.g. 1000,10000,100000")
+    parser.add_argument("--load-only", action="store_true", help="only the load test (alone and while exporting)")
+    parser.add_argument("--existing", action="store_true",
+                        help="with --load-only: the database already holds N generated audits")
     parser.add_argument("--child", default=None, help=argparse.SUPPRESS)
     parser.add_argument("--target", default=None, help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -582,8 +590,21 @@ def main() -> None:
         target, sql_file = f"{folder}/export.xlsx", f"{folder}/report-sql.json"
         results = {"audits": args.audits, "database": url.split(":")[0].split("+")[0], "date": date.today().isoformat(),
                    "cores": os.cpu_count(), "repeats": args.repeats}
-        results["generate"] = run_step("generate", url, args.audits, target, sql_file)
-        print(f"generate  {results['generate'].get('seconds', 0):8.2f} s", flush=True)
+        if not (args.load_only and args.existing):
+            results["generate"] = run_step("generate", url, args.audits, target, sql_file)
+            print(f"generate  {results['generate'].get('seconds', 0):8.2f} s", flush=True)
+        if args.load_only:
+            results["load"] = {}
+            for with_export in (False, True):
+                label = "while exporting" if with_export else "alone"
+                results["load"][label] = figures = load_test(url, args.load_seconds, with_export=with_export,
+                                                             workdir=folder)
+                for name in ENDPOINTS:
+                    print(f"load {label:15} {name:18} {figures[name]}", flush=True)
+            if args.json:
+                with open(args.json, "a") as out:
+                    out.write(json.dumps(results) + "\n")
+            return
         runs: dict[str, list[dict]] = {step: [] for step in ("report", "sql", "export", "ceiling")}
         for repeat in range(args.repeats):
             for step in runs:
