@@ -116,6 +116,13 @@ def parse_rows(raw_rows) -> tuple[list[CaseRow], list[str]]:
     # date of birth): each is kept once, which saves memory and the work of reading it again.
     days: dict[str | datetime, date] = {}
     kept: dict[tuple, tuple] = {}
+    factor_lists: dict[object, tuple] = {}
+
+    def read_factors(value) -> tuple[tuple[str, ...], list[str]]:
+        if value not in factor_lists:
+            factor_lists[value] = _factors(value)
+        factors, problems = factor_lists[value]
+        return factors, list(problems)
 
     def read_date(value, column: str) -> tuple[date | None, str | None]:
         if isinstance(value, (str, datetime)) and value in days:
@@ -158,7 +165,7 @@ def parse_rows(raw_rows) -> tuple[list[CaseRow], list[str]]:
         opened, open_problem = read_date(values.get("Open date"), "Open date")
         if open_problem:
             bad.append(open_problem)
-        factors, factor_problems = _factors(values.get("Factors"))
+        factors, factor_problems = read_factors(values.get("Factors"))
         bad.extend(factor_problems)
         plan_dates = []
         for column, _ in PLAN_DATES:
@@ -299,9 +306,15 @@ def _insert_fast(connection, inserts: list[tuple]) -> None:
     sql = (f"INSERT INTO case_files ({', '.join(_INSERT_COLUMNS)}) "
            f"VALUES ({', '.join([mark] * len(_INSERT_COLUMNS))})")
     if sqlite:  # as SQLAlchemy's SQLite Date and DateTime types write them
-        inserts = [(*row[:3], row[3].isoformat(" ", timespec="microseconds"),
-                    row[4].isoformat(" ", timespec="microseconds"), *row[5:7],
-                    *(day.isoformat() if day else None for day in row[7:]))
+        text: dict = {None: None}   # the same few times and dates, row after row: each written out once
+
+        def written(value, *how):
+            if value not in text:
+                text[value] = value.isoformat(*how)
+            return text[value]
+
+        inserts = [(*row[:3], written(row[3], " ", "microseconds"), written(row[4], " ", "microseconds"),
+                    *row[5:7], *(written(day) for day in row[7:]))
                    for row in inserts]
     connection.exec_driver_sql(sql, inserts)
 
