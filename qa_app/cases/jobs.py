@@ -27,12 +27,17 @@ def run_import(context, params: dict) -> dict:
         data = Path(upload).read_bytes()
         # Nothing is written while the file is read and checked: hold no transaction meanwhile.
         db.session.commit()
-        context.progress(0, len(STEPS), STEPS[0])
+
+        def step(note: str) -> None:
+            context.progress(STEPS.index(note), len(STEPS), note)
+
+        def rows_read(count: int) -> None:
+            context.progress(0, len(STEPS), f"{STEPS[0]}: {count:,} rows so far")
+
         try:
             result = import_cases(data, params["filename"], actor=context.actor,
-                                  close_missing=bool(params.get("close_missing")),
-                                  limits=web_limits(current_app),
-                                  progress=lambda step: context.progress(STEPS.index(step), len(STEPS), step))
+                                  close_missing=bool(params.get("close_missing")), limits=web_limits(current_app),
+                                  progress=step, rows_read=rows_read)
         except ImportRejected as error:
             raise JobFailed("The case list was not imported: nothing has been changed. Correct "
                             f"{'this problem' if len(error.problems) == 1 else f'these {len(error.problems)} problems'}"

@@ -157,3 +157,25 @@ def test_a_workbook_goes_to_the_job_from_an_eighth_of_the_size(app, client, make
     job_id = _job_id(upload(client, workbook, "list.xlsx", follow=False))
     drain(app)
     assert _job(job_id).result["added"] == 50
+
+
+def test_the_job_page_is_told_how_many_rows_have_been_read(app, client, make_user, large, monkeypatch):
+    from qa_app.jobs import runner
+
+    notes = []
+    real = services.progress
+
+    def noted(job_id, done, total=None, note=None):
+        notes.append((done, total, note))
+        return real(job_id, done, total, note)
+
+    monkeypatch.setattr(runner.services, "progress", noted)
+    sign_in(client, make_user("qa_lead"))
+    job_id = _job_id(upload(client, csv_bytes(*(f"R{n},CP,North,,,," for n in range(10_500))), "list.csv",
+                            follow=False))
+    drain(app)
+    assert _job(job_id).status == "done"
+    assert [note for _done, _total, note in notes] == [
+        "Reading and checking the file", "Reading and checking the file: 5,000 rows so far", "Reading and checking the file: 10,000 rows so far",
+        "Saving"]
+    assert {total for _done, total, _note in notes} == {2} and notes[-1][0] == 1
