@@ -106,6 +106,9 @@ class Config:
     JOB_STALE_MINUTES = int(os.environ.get("JOB_STALE_MINUTES", "30"))
     JOB_EXPORT_AUDITS = int(os.environ.get("JOB_EXPORT_AUDITS", "2000"))
     JOB_IMPORT_BYTES = int(os.environ.get("JOB_IMPORT_KB", "256")) * 1024
+    # A case list uploaded in the browser larger than this (KB; a workbook: an eighth of it) is
+    # imported by a background job (about 2 s of work, measured: docs/performance.md).
+    JOB_CASE_IMPORT_BYTES = int(os.environ.get("JOB_CASE_IMPORT_KB", "1024")) * 1024
 
 
 class DevelopmentConfig(Config):

@@ -9,7 +9,7 @@ from importlib import import_module
 
 # In the order of the house: the core first, then what builds on it.
 FEATURES = (
-    "qa_app.dashboard", "qa_app.cases.panels", "qa_app.rounds.panels", "qa_app.audits.panels",
+    "qa_app.dashboard", "qa_app.cases.panels", "qa_app.cases.jobs", "qa_app.rounds.panels", "qa_app.audits.panels",
     "qa_app.moderation.panels", "qa_app.actions.panels", "qa_app.reviews.panels", "qa_app.escalations.panels",
     "qa_app.challenges.panels", "qa_app.reports.panels", "qa_app.exchange.jobs", "qa_app.history.panels",
     "qa_app.retention.panels", "qa_app.programme.panels", "qa_app.template_editor.panels",

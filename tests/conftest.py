@@ -123,8 +123,10 @@ def _pg_roles(admin) -> None:
         with admin.connect() as conn:
             try:
                 conn.exec_driver_sql(f"CREATE ROLE {role} LOGIN NOSUPERUSER NOCREATEROLE NOCREATEDB")
-            except sa.exc.ProgrammingError:
-                pass  # made already (by this session or another test worker)
+            except (sa.exc.ProgrammingError, sa.exc.IntegrityError):
+                # made already (by this session or another test worker; when two workers create it
+                # at the same moment, PostgreSQL says so with a unique violation on pg_authid)
+                pass
 
 
 @pytest.fixture(scope="session")

@@ -88,20 +88,22 @@ class CaseRow:
 
 
 def import_cases(data: bytes, filename: str, *, actor, close_missing: bool = False,
-                 limits: Limits = Limits(), progress=None) -> ImportResult:
+                 limits: Limits = Limits(), progress=None, rows_read=None) -> ImportResult:
     """Add or update case files from a case list; all or nothing.
 
     Raises ImportRejected (every problem, by row, or the reason the file cannot be read). The file
     is read and every row checked first, as a stream (memory stays flat: only a compact tuple per
     row is kept), before anything is read from or written to the database; then the changes are
-    written in bulk in one short transaction. `progress(note)` is told as each step begins.
+    written in bulk in one short transaction. `progress(note)` is told as each step begins, and
+    `rows_read(count)` (if given) every 5,000 rows while the file is read.
     """
     progress = progress or (lambda _note: None)
     progress("Reading and checking the file")
     try:
         with stream_table(data, filename, limits=limits, header_aliases=HEADER_ALIASES) as (headers, raw_rows):
             missing = [name for name in REQUIRED if name not in headers]
-            rows, problems = parse_rows(raw_rows) if not missing else ([], [])
+            rows, problems = parse_rows(_counted(raw_rows, rows_read) if rows_read else raw_rows) \
+                if not missing else ([], [])
     except UnreadableFile as error:
         raise ImportRejected([error.message]) from None
     if missing:
@@ -117,11 +119,37 @@ def import_cases(data: bytes, filename: str, *, actor, close_missing: bool = Fal
     return _apply(rows, actor=actor, close_missing=close_missing, filename=filename, present=present)
 
 
+def _counted(raw_rows, rows_read, every: int = 5000):
+    for count, raw in enumerate(raw_rows, start=1):
+        if count % every == 0:
+            rows_read(count)
+        yield raw
+
+
 def parse_rows(raw_rows) -> tuple[list[CaseRow], list[str]]:
     rows: list[CaseRow] = []
     problems: list[str] = []
     first_row_of: dict[str, int] = {}
     today = date.today()
+    # Dates, sets of factors and empty plans repeat row after row (6,500 days cover every child's
+    # date of birth): each is kept once, which saves memory and the work of reading it again.
+    days: dict[str | datetime, date] = {}
+    kept: dict[tuple, tuple] = {}
+    factor_lists: dict[object, tuple] = {}
+
+    def read_factors(value) -> tuple[tuple[str, ...], list[str]]:
+        if value not in factor_lists:
+            factor_lists[value] = _factors(value)
+        factors, problems = factor_lists[value]
+        return factors, list(problems)
+
+    def read_date(value, column: str) -> tuple[date | None, str | None]:
+        if isinstance(value, (str, datetime)) and value in days:
+            return days[value], None
+        day, problem = _date(value, column)
+        if day is not None and isinstance(value, (str, datetime)):
+            days[value] = day
+        return day, problem
     for raw in raw_rows:
         values, n = raw.values, raw.number
         bad = []
@@ -130,10 +158,10 @@ def parse_rows(raw_rows) -> tuple[list[CaseRow], list[str]]:
             bad.append("'Case reference' is empty")
         elif not _REFERENCE.match(reference):
             bad.append(f"'Case reference' '{reference[:70]}' must be up to 64 letters, digits, - / _ or .")
-        elif reference.upper() in first_row_of:
-            bad.append(f"case reference {reference} appears twice, in rows {first_row_of[reference.upper()]} and {n}")
+        elif (key := reference.upper()) in first_row_of:
+            bad.append(f"case reference {reference} appears twice, in rows {first_row_of[key]} and {n}")
         else:
-            first_row_of[reference.upper()] = n
+            first_row_of[key] = n   # the same string is kept in the row: one copy of each reference
         case_type = parse_case_type(_text(values.get("Case type")))
         if case_type is None:
             shown = _text(values.get("Case type"))[:40]
@@ -151,19 +179,19 @@ def parse_rows(raw_rows) -> tuple[list[CaseRow], list[str]]:
         manager = _text(values.get("Team manager"))
         if len(manager) > 120:
             bad.append("'Team manager' is longer than 120 characters")
-        dob, dob_problem = _date(values.get("Date of birth"), "Date of birth")
+        dob, dob_problem = read_date(values.get("Date of birth"), "Date of birth")
         if dob_problem:
             bad.append(dob_problem)
         elif dob and dob > today:
             bad.append(f"'Date of birth' {dob:%d/%m/%Y} is in the future")
-        opened, open_problem = _date(values.get("Open date"), "Open date")
+        opened, open_problem = read_date(values.get("Open date"), "Open date")
         if open_problem:
             bad.append(open_problem)
-        factors, factor_problems = _factors(values.get("Factors"))
+        factors, factor_problems = read_factors(values.get("Factors"))
         bad.extend(factor_problems)
         plan_dates = []
         for column, _ in PLAN_DATES:
-            day, problem = _date(values.get(column), column)
+            day, problem = read_date(values.get(column), column)
             if problem:
                 bad.append(problem)
             plan_dates.append(day)
@@ -180,9 +208,9 @@ def parse_rows(raw_rows) -> tuple[list[CaseRow], list[str]]:
                                 "these and upload the file again to see the rest.")
             continue
         # Teams and workers repeat row after row: one copy of each name (100,000 rows in little memory).
-        rows.append(CaseRow(n, reference.upper(), case_type.value, sys.intern(team), sys.intern(worker),
-                            sys.intern(manager), dob, opened,
-                            factors, tuple(plan_dates)))
+        rows.append(CaseRow(n, key, case_type.value, sys.intern(team), sys.intern(worker), sys.intern(manager), dob,
+                            opened, kept.setdefault(factors, factors),
+                            kept.setdefault(tuple(plan_dates), tuple(plan_dates))))
     return rows, problems
 
 
@@ -303,9 +331,15 @@ def _insert_fast(connection, inserts: list[tuple]) -> None:
     sql = (f"INSERT INTO case_files ({', '.join(_INSERT_COLUMNS)}) "
            f"VALUES ({', '.join([mark] * len(_INSERT_COLUMNS))})")
     if sqlite:  # as SQLAlchemy's SQLite Date and DateTime types write them
-        inserts = [(*row[:3], row[3].isoformat(" ", timespec="microseconds"),
-                    row[4].isoformat(" ", timespec="microseconds"), *row[5:7],
-                    *(day.isoformat() if day else None for day in row[7:]))
+        text: dict = {None: None}   # the same few times and dates, row after row: each written out once
+
+        def written(value, *how):
+            if value not in text:
+                text[value] = value.isoformat(*how)
+            return text[value]
+
+        inserts = [(*row[:3], written(row[3], " ", "microseconds"), written(row[4], " ", "microseconds"),
+                    *row[5:7], *(written(day) for day in row[7:]))
                    for row in inserts]
     connection.exec_driver_sql(sql, inserts)
 

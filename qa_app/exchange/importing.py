@@ -7,6 +7,7 @@ its rules (cases, rounds, audits, moderation, actions), as if it had been entere
 """
 
 import re
+from itertools import islice
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 
@@ -36,7 +37,7 @@ from qa_app.moderation import services as moderation
 from qa_app.moderation.selection import SelectionReason
 from qa_app.rounds import services as rounds
 from qa_app.rounds.models import AuditRound
-from qa_app.spreadsheets.reader import Limits, UnreadableFile, read_workbook
+from qa_app.spreadsheets.reader import Limits, UnreadableFile, stream_workbook
 
 REQUIRED_AUDIT_COLUMNS = ("Audit ID", "Round", "Template", "Case reference", "Auditor", "Auditor grade")
 REQUIRED_ANSWER_COLUMNS = ("Audit ID", "Question key", "Auditor answer")
@@ -124,39 +125,42 @@ def import_results(data: bytes, filename: str, *, actor, limits: Limits = IMPORT
     `progress(step)` is called as each of STEPS begins (for a progress bar)."""
     progress = progress or (lambda _step: None)
     progress(STEPS[0])
+    problems = _Problems()
+    # The sheets are read as a stream, row by row (memory stays flat however many rows): only
+    # the checked plan of each audit is kept, and nothing is written until every row is checked.
     try:
-        tables = read_workbook(data, filename, sheets=["Audits", "Answers", "Actions", "Feedback",
-                                                       "Worker feedback", "About"], limits=limits,
-                               optional=("Actions", "Feedback", "Worker feedback", "About"),
-                               continued=("Audits", "Answers", "Actions", "Feedback", "Worker feedback"))
+        with stream_workbook(data, filename, sheets=["Audits", "Answers", "Actions", "Feedback", "Worker feedback",
+                                                     "About"], limits=limits,
+                             optional=("Actions", "Feedback", "Worker feedback", "About"),
+                             continued=("Audits", "Answers", "Actions", "Feedback", "Worker feedback")) as tables:
+            audits_table, answers_table = tables["Audits"], tables["Answers"]
+            for sheet, table, required in (("Audits", audits_table, REQUIRED_AUDIT_COLUMNS),
+                                           ("Answers", answers_table, REQUIRED_ANSWER_COLUMNS)):
+                for column in required:
+                    if column not in table.headers:
+                        problems.append(f"{sheet}: the column '{column}' is missing.")
+            if problems:
+                raise ResultsRejected(problems.lines())
+            about = list(islice(tables["About"].rows, 200)) if "About" in tables else None   # a few lines
+
+            progress(STEPS[1])
+            failed: dict[str, str] = {}
+            with legacy_guards(_written_with_apostrophes(about)):
+                plans = _plan_audits(audits_table.rows, problems, failed)
+                _plan_answers(answers_table.rows, plans, problems, failed)
+                if "Actions" in tables:
+                    _plan_actions(tables["Actions"].rows, plans, problems, failed)
+                feedback_plans = []
+                if "Feedback" in tables:
+                    feedback_plans = plan_feedback(tables["Feedback"].rows, plans, problems, _find_version, _date,
+                                                   _text, failed, _not_checked)
+                    check_rounds_and_cases(feedback_plans, plans, problems)
+                worker_plans = []
+                if "Worker feedback" in tables:
+                    worker_plans = plan_worker_feedback(tables["Worker feedback"].rows, plans, problems, _datetime,
+                                                        _date, _text, failed, _not_checked)
     except UnreadableFile as error:
         raise ResultsRejected([error.message]) from None
-    problems = _Problems()
-    audits_table, answers_table = tables["Audits"], tables["Answers"]
-    for sheet, table, required in (("Audits", audits_table, REQUIRED_AUDIT_COLUMNS),
-                                   ("Answers", answers_table, REQUIRED_ANSWER_COLUMNS)):
-        for column in required:
-            if column not in table.headers:
-                problems.append(f"{sheet}: the column '{column}' is missing.")
-    if problems:
-        raise ResultsRejected(problems.lines())
-
-    progress(STEPS[1])
-    failed: dict[str, str] = {}
-    with legacy_guards(_written_with_apostrophes(tables.get("About"))):
-        plans = _plan_audits(audits_table.rows, problems, failed)
-        _plan_answers(answers_table.rows, plans, problems, failed)
-        if "Actions" in tables:
-            _plan_actions(tables["Actions"].rows, plans, problems, failed)
-        feedback_plans = []
-        if "Feedback" in tables:
-            feedback_plans = plan_feedback(tables["Feedback"].rows, plans, problems, _find_version, _date, _text,
-                                           failed, _not_checked)
-            check_rounds_and_cases(feedback_plans, plans, problems)
-        worker_plans = []
-        if "Worker feedback" in tables:
-            worker_plans = plan_worker_feedback(tables["Worker feedback"].rows, plans, problems, _datetime, _date,
-                                                _text, failed, _not_checked)
     if not plans and not problems:
         problems.append("Audits: the sheet has no audits.")
     if problems:
@@ -176,7 +180,7 @@ def _written_with_apostrophes(about) -> bool:
     as typed). A council's own workbook has no About sheet: its text is read as it is."""
     if about is None:
         return False
-    fields = {str(row.values.get("Field") or "").strip(): row.values.get("Value") for row in about.rows}
+    fields = {str(row.values.get("Field") or "").strip(): row.values.get("Value") for row in about}
     if fields.get("Format") != "qa_app exchange workbook":
         return False
     try:

@@ -19,7 +19,8 @@ from dataclasses import dataclass
 import openpyxl
 from openpyxl.utils import get_column_letter
 
-__all__ = ["Limits", "UnreadableFile", "Row", "Table", "read_table", "read_workbook", "sniff_kind", "stream_table"]
+__all__ = ["Limits", "UnreadableFile", "Row", "Table", "read_table", "read_workbook", "sniff_kind", "stream_table",
+           "check_extension", "stream_workbook", "TableStream"]
 
 
 @dataclass(frozen=True)
@@ -53,6 +54,14 @@ class Table:
     sheet: str | None
     headers: tuple[str, ...]
     rows: tuple[Row, ...]
+
+
+@dataclass(frozen=True)
+class TableStream:
+    """A sheet being read (stream_workbook): its headers, and its rows as they are read (once)."""
+    sheet: str | None
+    headers: tuple[str, ...]
+    rows: object   # an iterator of Row
 
 
 EXCEL_MAX_ROWS = 1_048_576
@@ -133,6 +142,12 @@ def _sniff(data: bytes, filename: str | None) -> tuple[str, str | None]:
         what = next((f" (it looks like {name})" for magic, name in _MAGIC_NAMES if data.startswith(magic)), "")
         raise UnreadableFile(f"The file is named .xlsx but it is not an Excel workbook{what}. " + _RESAVE)
     return "xlsx", None
+
+
+def check_extension(filename: str | None) -> str:
+    """"csv" or "xlsx" by the file's name alone (a quick first check before a file is kept for
+    later); UnreadableFile for any other name."""
+    return _check_extension(filename)
 
 
 def sniff_kind(data: bytes, filename: str) -> str:
@@ -314,8 +329,18 @@ def _delimiter(text: str) -> str:
     return best if first.count(best) > first.count(",") else ","
 
 
+_LINE_RE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+")
+
+
+def _lines(text: str):
+    """The lines of `text` with their endings (\r\n, \r or \n), as io.StringIO(newline="") gives
+    them, one at a time: StringIO would first copy the whole text at four bytes a character."""
+    for match in _LINE_RE.finditer(text):
+        yield match.group()
+
+
 def _csv_records(text: str):
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(text), quotechar='"',
+    reader = csv.reader(_lines(text), delimiter=_delimiter(text), quotechar='"',
                         doublequote=True, skipinitialspace=False, strict=True)
     number = 0
     while True:
@@ -554,3 +579,85 @@ def read_workbook(data: bytes, filename: str, *, sheets: list[str], limits: Limi
                                  "a CSV file has only one sheet.")
         return dict(_read_xlsx(bytes(data), limits, list(sheets), header_aliases, tuple(optional),
                                tuple(continued)))
+
+
+@contextmanager
+def stream_workbook(data: bytes, filename: str, *, sheets: list[str], limits: Limits = Limits(),
+                    header_aliases: dict[str, str] | None = None, optional: tuple[str, ...] = (),
+                    continued: tuple[str, ...] = ()):
+    """Like `read_workbook`, but each sheet's rows are read as they are used, so memory stays flat
+    whatever the number of rows: `with stream_workbook(...) as tables:` gives {name: TableStream}
+    (headers already checked); iterate each one's `rows` once, inside the block. A problem found
+    in a row, or in a continuation sheet, is UnreadableFile raised while iterating. Exceptions of
+    the caller's own code inside the block pass through unchanged."""
+    with _guard(data, filename, limits):
+        if _sniff(data, filename)[0] != "xlsx":
+            listed = ", ".join(f"'{n}'" for n in sheets)
+            raise UnreadableFile(f"This upload needs an Excel workbook (.xlsx) with the sheets {listed}; "
+                                 "a CSV file has only one sheet.")
+        _check_zip(data, limits)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            try:
+                workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True, keep_links=False)
+            except Exception:
+                raise UnreadableFile(MSG_DAMAGED) from None
+    try:
+        with _guard(data, filename, limits):
+            tables = {}
+            try:
+                for requested, ws in _choose_sheets(workbook, list(sheets), tuple(optional)):
+                    headers, rows = _sheet_stream(workbook, ws, limits, header_aliases)
+                    if requested in continued:
+                        rows = _continued_rows(workbook, ws.title, headers, rows, limits, header_aliases)
+                    tables[requested] = TableStream(ws.title, headers, _read_guarded(rows))
+            except (UnreadableFile, MemoryError):
+                raise
+            except Exception:
+                raise UnreadableFile(MSG_DAMAGED) from None
+        yield tables
+    finally:
+        workbook.close()
+
+
+def _sheet_stream(workbook, ws, limits: Limits, aliases):
+    ws.reset_dimensions()  # never trust <dimension ref="...">: count the real rows
+    where = _Where(ws.title if len(workbook.sheetnames) > 1 else None)
+    return _stream_table(enumerate(ws.iter_rows(values_only=True), start=1), sheet=ws.title, where=where,
+                         limits=limits, aliases=aliases, xlsx=True)
+
+
+def _continued_rows(workbook, sheet: str, headers, rows, limits: Limits, aliases):
+    """The rows of `sheet`, then of "sheet (2)", "sheet (3)" … (see read_workbook), each row
+    knowing its sheet; their number together within limits.max_rows."""
+    count = 0
+    for row in rows:
+        count += 1
+        yield Row(row.number, row.values, sheet)
+    number, title = 2, sheet
+    while (title := f"{sheet} ({number})") in workbook.sheetnames:
+        part_headers, part_rows = _sheet_stream(workbook, workbook[title], limits, aliases)
+        if set(part_headers) != set(headers):
+            raise UnreadableFile(f"The sheet '{title}' continues '{sheet}', so it must have the same column "
+                                 f"headings in row 1. " + _RESAVE)
+        for row in part_rows:
+            count += 1
+            if count > limits.max_rows:
+                raise UnreadableFile(f"The sheets '{sheet}' … '{title}' have more than {limits.max_rows:,} rows "
+                                     "of data together. Split the workbook into smaller files and import them one "
+                                     "at a time.")
+            yield Row(row.number, row.values, title)
+        number += 1
+
+
+def _read_guarded(rows):
+    """Rows as read; anything unexpected while reading is UnreadableFile (never a traceback)."""
+    try:
+        yield from rows
+    except UnreadableFile:
+        raise
+    except MemoryError:
+        raise UnreadableFile("The file is too large to read. Split it into smaller files and upload them "
+                             "one at a time.") from None
+    except Exception:
+        raise UnreadableFile(MSG_DAMAGED) from None

@@ -3,6 +3,7 @@ SQLite file, as `make run` does: an export and an import go through it, and a jo
 worker runs survives the web server being stopped and started again, and is then run and offered
 by the new web server."""
 
+import gc
 import http.cookiejar
 import io
 import os
@@ -228,4 +229,62 @@ def test_a_job_survives_the_web_server_restarting(app, make_user, data, start, t
     assert code == 200
     assert load_workbook(io.BytesIO(body))["Audits"].max_row == 1 + len(PAYLOADS)
     second.stop(signal.SIGTERM)
+    worker.stop()
+
+
+# Werkzeug's test client spools a request body over 500 KB to a temporary file it never closes (see
+# tests/reliability/test_uploads.py): collected within this test, under this filter.
+@pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
+def test_a_large_case_list_is_imported_by_a_real_worker_while_others_work(app, client, make_user, make_case,
+                                                                           start, tmp_path):
+    """A case list over the default JOB_CASE_IMPORT_KB (1 MB), uploaded in the browser, goes to the
+    worker: the request answers at once, other people's pages keep answering while it runs, and the
+    job ends with close-missing done and the import in the QA lead's name."""
+    from benchmarks.import_cases import write_csv
+    from qa_app.cases.models import CaseFile
+    from qa_app.history.models import Event
+
+    queue = tmp_path / "queue.sqlite"
+    app.config.update(JOB_QUEUE_URL=f"sqlite:///{queue}")
+    make_case("GONE-1", team="North", age=None)
+    lead, moderator = make_user("qa_lead"), make_user("moderator")
+    listing = tmp_path / "cases.csv"
+    write_csv(listing, 20_000)
+    assert listing.stat().st_size > app.config["JOB_CASE_IMPORT_BYTES"]
+    url = app.config["SQLALCHEMY_DATABASE_URI"]
+    worker = start(FLASK + ["jobs", "worker"], _env(url, queue), "worker")
+    sign_in(client, lead)
+    started = time.monotonic()
+    response = client.post("/cases/import", data={"csrf_token": csrf_token(client, "/cases/import"),
+                                                  "close_missing": "y",
+                                                  "file": (io.BytesIO(listing.read_bytes()), "cases.csv")})
+    assert response.status_code == 303 and time.monotonic() - started < 5
+    gc.collect()   # the test client's spooled request body, here rather than in a later test
+    job_id = int(response.headers["Location"].rsplit("/", 1)[1])
+    db.session.commit()
+
+    other = app.test_client()
+    sign_in(other, moderator)
+    answered = []
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        with app.app_context():
+            status = db.session.get(Job, job_id).status
+            db.session.rollback()
+        if status in ("done", "failed"):
+            break
+        answered.append(other.get("/cases/").status_code)
+        if worker.process.poll() is not None:
+            pytest.fail("the worker stopped:\n" + worker.output())
+        time.sleep(0.1)
+    job = _wait_for(job_id, app, worker=worker)
+    assert job.status == "done", (job.error, job.error_details, worker.output())
+    assert answered and set(answered) == {200}
+    assert job.result["added"] == 20_000 and job.result["closed"] == 1 and job.progress_total == 2
+    with app.app_context():
+        assert db.session.scalar(sa.select(CaseFile.status).where(CaseFile.reference == "GONE-1")) == "closed"
+        assert db.session.scalar(sa.select(sa.func.count(CaseFile.id))) == 20_001
+        assert db.session.scalars(sa.select(Event.actor_id).where(Event.action == "cases.imported")).all() == [lead.id]
+    page = client.get(f"/jobs/{job_id}").get_data(as_text=True)
+    assert "Case list cases.csv imported: added 20000, updated 0, unchanged 0, closed 1." in page
     worker.stop()

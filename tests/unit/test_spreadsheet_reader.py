@@ -514,3 +514,86 @@ def test_a_table_continues_on_numbered_sheets_when_asked():
     workbook.save(out)
     with pytest.raises(UnreadableFile, match="must have the same column headings"):
         read_workbook(out.getvalue(), "x.xlsx", sheets=["Answers"], continued=("Answers",))
+
+
+def _workbook_bytes(workbook) -> bytes:
+    out = io.BytesIO()
+    workbook.save(out)
+    return out.getvalue()
+
+
+def test_a_streamed_workbook_gives_the_rows_read_workbook_gives():
+    from openpyxl import Workbook
+
+    from qa_app.spreadsheets.reader import stream_workbook
+
+    workbook = Workbook()
+    first = workbook.active
+    first.title = "Answers"
+    for values in (["ID", "Key"], [1, "a"], [2, "b"]):
+        first.append(values)
+    second = workbook.create_sheet("Answers (2)")
+    for values in (["ID", "Key"], [3, "c"]):
+        second.append(values)
+    workbook.create_sheet("About").append(["Field", "Value"])
+    data = _workbook_bytes(workbook)
+    read = read_workbook(data, "x.xlsx", sheets=["Answers", "About", "Actions"], optional=("Actions",),
+                         continued=("Answers",))
+    with stream_workbook(data, "x.xlsx", sheets=["Answers", "About", "Actions"], optional=("Actions",),
+                         continued=("Answers",)) as streamed:
+        assert set(streamed) == set(read) == {"Answers", "About"}
+        for name, table in read.items():
+            assert streamed[name].headers == table.headers
+            assert tuple(streamed[name].rows) == table.rows
+
+    # A continuation sheet with other headings is refused when the reading gets there.
+    workbook["Answers (2)"]["B1"] = "Something else"
+    with stream_workbook(_workbook_bytes(workbook), "x.xlsx", sheets=["Answers"], continued=("Answers",)) as streamed:
+        rows = streamed["Answers"].rows
+        assert next(rows).values == {"ID": 1, "Key": "a"}
+        with pytest.raises(UnreadableFile, match="must have the same column headings"):
+            list(rows)
+    # Missing sheets, a CSV, too many rows: the same sentences as read_workbook.
+    with pytest.raises(UnreadableFile, match="has no sheet called 'Audits'"):
+        with stream_workbook(data, "x.xlsx", sheets=["Audits"]):
+            pass
+    with pytest.raises(UnreadableFile, match="a CSV file has only one sheet"):
+        with stream_workbook(b"ID\n1\n", "x.csv", sheets=["Answers"]):
+            pass
+    with stream_workbook(data, "x.xlsx", sheets=["Answers"], continued=("Answers",),
+                         limits=Limits(max_rows=2)) as streamed:
+        with pytest.raises(UnreadableFile, match="more than 2 rows of data together"):
+            list(streamed["Answers"].rows)
+
+
+def test_a_streamed_workbook_is_read_in_flat_memory():
+    """read_workbook holds every row at once; stream_workbook one at a time (what stays is openpyxl's
+    table of shared strings, which an .xlsx keeps in one part, read whole)."""
+    import tracemalloc
+
+    from openpyxl import Workbook
+
+    from qa_app.spreadsheets.reader import stream_workbook
+
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet("Answers")
+    sheet.append(["Audit ID", "Question key", "Auditor answer", "Evidence"])
+    for n in range(3_000):
+        sheet.append([f"A{n // 40}", f"q{n % 40}", "Yes", f"Evidence text number {n} " * 3])
+    data = _workbook_bytes(workbook)
+
+    def peak(read) -> int:
+        tracemalloc.start()
+        try:
+            read()
+            return tracemalloc.get_traced_memory()[1]
+        finally:
+            tracemalloc.stop()
+
+    def streamed():
+        with stream_workbook(data, "x.xlsx", sheets=["Answers"], continued=("Answers",)) as tables:
+            assert sum(1 for _ in tables["Answers"].rows) == 3_000
+
+    whole = peak(lambda: read_workbook(data, "x.xlsx", sheets=["Answers"], continued=("Answers",)))
+    flat = peak(streamed)
+    assert flat * 2 < whole, (flat, whole)
