@@ -62,6 +62,28 @@ def pytest_unconfigure(config):
 JINJA_CACHE_DIR: Path | None = None
 
 
+# Every engine a test connects through (the worker app's, an app a test builds for itself, a
+# plain create_engine): kept here and disposed when the test ends. An engine a test dropped without
+# disposing it was otherwise garbage-collected later, in whatever test was running then, and its
+# pooled PostgreSQL connections failed that test with "psycopg.Connection ... deleted while still
+# open" (seen once in a fresh-clone run, in a two-step sign-in test that had done nothing wrong).
+_ENGINES_USED: dict[int, sa.engine.Engine] = {}
+
+
+@sa.event.listens_for(sa.engine.Engine, "engine_connect")
+def _remember_engine(connection) -> None:
+    _ENGINES_USED.setdefault(id(connection.engine), connection.engine)
+
+
+@pytest.fixture(autouse=True)
+def _dispose_engines_when_the_test_ends():
+    yield
+    engines = list(_ENGINES_USED.values())
+    _ENGINES_USED.clear()
+    for engine in engines:
+        engine.dispose()
+
+
 @pytest.fixture(scope="session", autouse=True)
 def _jinja_bytecode_cache(tmp_path_factory):
     global JINJA_CACHE_DIR
