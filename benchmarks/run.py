@@ -624,39 +624,8 @@ def main() -> None:
         if not (args.load_only and args.existing):
             results["generate"] = run_step("generate", url, args.audits, target, sql_file)
             print(f"generate  {results['generate'].get('seconds', 0):8.2f} s", flush=True)
-        if args.load_only:
-            results["load"] = {}
-            for with_export in (False, True):
-                label = "while exporting" if with_export else "alone"
-                results["load"][label] = figures = load_test(url, args.load_seconds, with_export=with_export,
-                                                             workdir=folder)
-                for name in ENDPOINTS:
-                    print(f"load {label:15} {name:18} {figures[name]}", flush=True)
-            if args.json:
-                with open(args.json, "a") as out:
-                    out.write(json.dumps(results) + "\n")
-            return
-        runs: dict[str, list[dict]] = {step: [] for step in ("report", "sql", "export", "ceiling")}
-        for repeat in range(args.repeats):
-            for step in runs:
-                runs[step].append(run_step(step, url, args.audits, target, sql_file))
-                r = runs[step][-1]
-                print(f"{repeat + 1}: {step:8} {r['seconds']:8.2f} s   peak {r['peak_mb']:7.1f} MB   "
-                      f"load {r['load_before']}", flush=True)
-        results["runs"] = runs
-        med = {step: median([r["seconds"] for r in runs[step]]) for step in runs}
-        fetch = median([r["fetch_shape"] for r in runs["ceiling"]])
-        openpyxl_s = median([r["openpyxl"] for r in runs["ceiling"]])
-        results["medians"] = {**med, "fetch_shape": fetch, "openpyxl": openpyxl_s}
-        results["report_vs_sql"] = round(med["report"] / med["sql"], 2)
-        results["export_vs_ceiling"] = round(med["export"] / med["ceiling"], 2)
-        results["export_vs_fetch_and_ceiling"] = round(med["export"] / (fetch + med["ceiling"]), 2)
-        results["export_vs_openpyxl"] = round(med["export"] / openpyxl_s, 2)
-        results["peak_mb"] = max(r["peak_mb"] for rs in runs.values() for r in rs)
-        print(f"report / its own SQL = {results['report_vs_sql']}")
-        print(f"export / minimal writer = {results['export_vs_ceiling']} (target <= 2); "
-              f"/ (fetch+shape + minimal writer) = {results['export_vs_fetch_and_ceiling']}; "
-              f"/ openpyxl write-only = {results['export_vs_openpyxl']}")
+        if not args.load_only:
+            _interleaved_steps(args, url, target, sql_file, results)
         if not args.no_load:
             results["load"] = {}
             for with_export in (False, True):
@@ -668,6 +637,31 @@ def main() -> None:
         if args.json:
             with open(args.json, "a") as out:
                 out.write(json.dumps(results) + "\n")
+
+
+def _interleaved_steps(args, url: str, target: str, sql_file: str, results: dict) -> None:
+    """report, sql, export and ceiling in turn, --repeats times; the medians and ratios into `results`."""
+    runs: dict[str, list[dict]] = {step: [] for step in ("report", "sql", "export", "ceiling")}
+    for repeat in range(args.repeats):
+        for step in runs:
+            runs[step].append(run_step(step, url, args.audits, target, sql_file))
+            r = runs[step][-1]
+            print(f"{repeat + 1}: {step:8} {r['seconds']:8.2f} s   peak {r['peak_mb']:7.1f} MB   "
+                  f"load {r['load_before']}", flush=True)
+    results["runs"] = runs
+    med = {step: median([r["seconds"] for r in runs[step]]) for step in runs}
+    fetch = median([r["fetch_shape"] for r in runs["ceiling"]])
+    openpyxl_s = median([r["openpyxl"] for r in runs["ceiling"]])
+    results["medians"] = {**med, "fetch_shape": fetch, "openpyxl": openpyxl_s}
+    results["report_vs_sql"] = round(med["report"] / med["sql"], 2)
+    results["export_vs_ceiling"] = round(med["export"] / med["ceiling"], 2)
+    results["export_vs_fetch_and_ceiling"] = round(med["export"] / (fetch + med["ceiling"]), 2)
+    results["export_vs_openpyxl"] = round(med["export"] / openpyxl_s, 2)
+    results["peak_mb"] = max(r["peak_mb"] for rs in runs.values() for r in rs)
+    print(f"report / its own SQL = {results['report_vs_sql']}")
+    print(f"export / minimal writer = {results['export_vs_ceiling']} (target <= 2); "
+          f"/ (fetch+shape + minimal writer) = {results['export_vs_fetch_and_ceiling']}; "
+          f"/ openpyxl write-only = {results['export_vs_openpyxl']}")
 
 
 def scaling(args) -> None:

@@ -13,25 +13,12 @@ EXPORT = "exchange.export"
 IMPORT = "exchange.import"
 
 
-def filters_to_params(filters: ReportFilter) -> dict:
-    return {"round_ids": list(filters.round_ids), "team_id": filters.team_id, "case_type": filters.case_type,
-            "date_from": filters.date_from.isoformat() if filters.date_from else None,
-            "date_to": filters.date_to.isoformat() if filters.date_to else None}
-
-
-def filters_from_params(params: dict) -> ReportFilter:
-    return ReportFilter(round_ids=tuple(params.get("round_ids") or ()), team_id=params.get("team_id"),
-                        case_type=params.get("case_type"),
-                        date_from=date.fromisoformat(params["date_from"]) if params.get("date_from") else None,
-                        date_to=date.fromisoformat(params["date_to"]) if params.get("date_to") else None)
-
-
 def run_export(context, params: dict) -> dict:
     """Write the workbook for the job's filters to a file the person downloads from the job page."""
     from qa_app.exchange.export import write_exchange_workbook
     from qa_app.exchange.queries import export_size
 
-    filters = filters_from_params(params["filters"])
+    filters = ReportFilter.from_params(params["filters"])
     today = date.fromisoformat(params["today"])
     audits, answers = export_size(filters)
     total = audits + answers

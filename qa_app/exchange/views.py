@@ -76,7 +76,7 @@ def start_export():
 
 def _start_export(filters: ReportFilter, download_name: str):
     return job_services.start(jobs.EXPORT, actor=current_user, params={
-        "filters": jobs.filters_to_params(filters), "today": date.today().isoformat(), "file_name": download_name})
+        "filters": filters.as_params(), "today": date.today().isoformat(), "file_name": download_name})
 
 
 def _download_name(form, filters: ReportFilter) -> str:

@@ -13,26 +13,13 @@ BOARD_PACK = "reports.board_pack"
 STEPS = ("Gathering the figures", "Drawing the PDF")
 
 
-def filters_to_params(filters: ReportFilter) -> dict:
-    return {"round_ids": list(filters.round_ids), "team_id": filters.team_id, "case_type": filters.case_type,
-            "date_from": filters.date_from.isoformat() if filters.date_from else None,
-            "date_to": filters.date_to.isoformat() if filters.date_to else None}
-
-
-def filters_from_params(params: dict) -> ReportFilter:
-    return ReportFilter(round_ids=tuple(params.get("round_ids") or ()), team_id=params.get("team_id"),
-                        case_type=params.get("case_type"),
-                        date_from=date.fromisoformat(params["date_from"]) if params.get("date_from") else None,
-                        date_to=date.fromisoformat(params["date_to"]) if params.get("date_to") else None)
-
-
 def run_board_pack(context, params: dict) -> dict:
     """The board pack of the job's filters, as of the day it was asked for, to download from the job page."""
     from qa_app.reports.boardpack import board_pack_pdf, file_name
     from qa_app.extensions import db
     from qa_app.reports.cache import cached_report
 
-    filters = filters_from_params(params["filters"])
+    filters = ReportFilter.from_params(params["filters"])
     today = date.fromisoformat(params["today"])
     context.progress(0, len(STEPS), STEPS[0])
     report = cached_report(filters, today=today)

@@ -34,6 +34,19 @@ class ReportFilter:
             "date_to": self.date_to.isoformat() if self.date_to else None,
         }
 
+    def as_params(self) -> dict:
+        """The filters as JSON, for a background job's parameters (`from_params` reads them back)."""
+        return {"round_ids": list(self.round_ids), "team_id": self.team_id, "case_type": self.case_type,
+                "date_from": self.date_from.isoformat() if self.date_from else None,
+                "date_to": self.date_to.isoformat() if self.date_to else None}
+
+    @classmethod
+    def from_params(cls, params: dict) -> "ReportFilter":
+        return cls(round_ids=tuple(params.get("round_ids") or ()), team_id=params.get("team_id"),
+                   case_type=params.get("case_type"),
+                   date_from=date.fromisoformat(params["date_from"]) if params.get("date_from") else None,
+                   date_to=date.fromisoformat(params["date_to"]) if params.get("date_to") else None)
+
 
 def percent(part: int, whole: int) -> float | None:
     return round(100 * part / whole, 1) if whole else None

@@ -156,7 +156,7 @@ def board_pack():
     title = ("Quality assurance report: " + "; ".join(names.get(r, str(r)) for r in filters.round_ids)
              if filters.round_ids else "Quality assurance report")
     written = commit_form(EmptyForm(), lambda: start_job(report_jobs.BOARD_PACK, actor=current_user, params={
-        "filters": report_jobs.filters_to_params(filters), "today": date.today().isoformat(), "title": title,
+        "filters": filters.as_params(), "today": date.today().isoformat(), "title": title,
         "scope": _describe(form, filters)}))
     if not written.ok:
         flash("The board pack was not started: the form had expired. Try again.", "error")

@@ -52,23 +52,28 @@ def test_long_tables_continue_on_numbered_sheets_and_import_back(app, data, seco
                                                                                   default=str)
 
 
+def _refused_elsewhere(workbook, database_url) -> list[str]:
+    """The problems another copy of the service finds importing this workbook (it must refuse it)."""
+    out = io.BytesIO()
+    workbook.save(out)
+    other = create_app("test", {"SQLALCHEMY_DATABASE_URI": database_url, "TEMPLATES_DIR": str(TEMPLATES_DIR)})
+    with other.app_context():
+        try:
+            import_results(out.getvalue(), "split.xlsx", actor=None)
+        except ResultsRejected as error:
+            return error.problems
+        finally:
+            db.session.rollback()
+            db.engine.dispose()
+    raise AssertionError("imported a bad workbook")
+
+
 def test_a_problem_on_a_continuation_sheet_names_that_sheet(app, data, second_database_url):  # noqa: F811
     app.config["EXPORT_SHEET_ROWS"] = 4
     workbook = load_workbook(io.BytesIO(export()))
     workbook["Answers (3)"]["C2"] = "no_such_question"
     versions = {value for row in workbook["Audits"].iter_rows(min_row=2, values_only=True) for value in row}
-    out = io.BytesIO()
-    workbook.save(out)
-    other = create_app("test", {"SQLALCHEMY_DATABASE_URI": second_database_url, "TEMPLATES_DIR": str(TEMPLATES_DIR)})
-    with other.app_context():
-        try:
-            import_results(out.getvalue(), "split.xlsx", actor=None)
-        except ResultsRejected as error:
-            problems = error.problems
-        else:
-            raise AssertionError("imported a bad workbook")
-        db.session.rollback()
-        db.engine.dispose()
+    problems = _refused_elsewhere(workbook, second_database_url)
     [problem] = problems
     prefix = "Answers (3), row 2, column 'Question key': 'no_such_question' is not a question of cp-cin-case-file version "
     assert problem.startswith(prefix) and problem.removeprefix(prefix) in versions   # the audit's own version
@@ -84,17 +89,6 @@ def test_feedback_continues_too_and_a_problem_there_names_its_sheet(app, data, s
         first_rows.setdefault(row[0], number)
     row = max(first_rows.values())
     workbook["Feedback (2)"].cell(row=row, column=header.index("Respondent") + 1, value="Neighbour")
-    out = io.BytesIO()
-    workbook.save(out)
-    other = create_app("test", {"SQLALCHEMY_DATABASE_URI": second_database_url, "TEMPLATES_DIR": str(TEMPLATES_DIR)})
-    with other.app_context():
-        try:
-            import_results(out.getvalue(), "split.xlsx", actor=None)
-        except ResultsRejected as error:
-            problems = error.problems
-        else:
-            raise AssertionError("imported a bad workbook")
-        db.session.rollback()
-        db.engine.dispose()
+    problems = _refused_elsewhere(workbook, second_database_url)
     assert len(problems) == 1
     assert problems[0].startswith(f"Feedback (2), row {row}, column 'Respondent': must be one of")
